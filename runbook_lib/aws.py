@@ -1,0 +1,217 @@
+"""Connecting to the target: the embedded sandbox (default), any endpoint, or real AWS on request.
+
+Every client uses botocore's adaptive retry mode for throttling, and every call goes through an
+event hook that counts it, so a run can prove how many reads and writes it made.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import PreflightError
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sts import STSClient
+
+    from .sandbox import Sandbox
+
+# IAM API verbs that change state; everything else the runbook calls is a read.
+WRITE_PREFIXES = (
+    "Create",
+    "Delete",
+    "Attach",
+    "Detach",
+    "Put",
+    "Update",
+    "Enable",
+    "Deactivate",
+    "Add",
+    "Remove",
+    "Reset",
+    "Tag",
+    "Untag",
+    "Upload",
+    "Set",
+    "Change",
+)
+
+# Sandbox credentials: static fake keys; the sandbox treats any unknown key as its root user.
+SANDBOX_CREDENTIALS = {
+    "aws_access_key_id": "ASIASANDBOXEXAMPLE01",
+    "aws_secret_access_key": "sandbox-secret-not-a-real-key",
+    "aws_session_token": "sandbox-session-token",
+}
+
+
+def is_write(operation: str) -> bool:
+    return operation.startswith(WRITE_PREFIXES) and operation != "GenerateCredentialReport"
+
+
+@dataclass
+class CallLog:
+    """Every API call made, in order, as 'service:Operation'."""
+
+    calls: list[str] = field(default_factory=list)
+
+    def record(self, model: Any, **_: Any) -> None:
+        self.calls.append(f"{model.service_model.endpoint_prefix}:{model.name}")
+
+    @property
+    def writes(self) -> list[str]:
+        return [c for c in self.calls if is_write(c.split(":", 1)[1])]
+
+
+@dataclass
+class Connection:
+    """The clients for one target, plus what preflight needs to know about how we connected."""
+
+    session: boto3.Session
+    target: str
+    region: str
+    endpoint_url: str | None
+    call_log: CallLog
+    sandbox: Sandbox | None = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def iam(self) -> IAMClient:
+        return self._client("iam")  # type: ignore[no-any-return]
+
+    @property
+    def sts(self) -> STSClient:
+        return self._client("sts")  # type: ignore[no-any-return]
+
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            from botocore.config import Config
+
+            config = Config(
+                retries={"mode": "adaptive", "max_attempts": 8},
+                connect_timeout=10,
+                read_timeout=30,
+                user_agent_appid="runbook-first-admin",
+            )
+            client = self.session.client(
+                service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
+            )
+            client.meta.events.register("before-call.*.*", self.call_log.record)
+            self._clients[service] = client
+        return self._clients[service]
+
+    @property
+    def credential_method(self) -> str:
+        """How botocore found the credentials ('env', 'shared-credentials-file', 'sso', ...)."""
+        creds = self.session.get_credentials()
+        return getattr(creds, "method", "") if creds else ""
+
+    @property
+    def static_keys(self) -> bool:
+        """Long-term keys (no session token) from the environment or the shared credentials file."""
+        creds = self.session.get_credentials()
+        if creds is None:
+            return False
+        frozen = creds.get_frozen_credentials()
+        return not frozen.token and self.credential_method in (
+            "env",
+            "shared-credentials-file",
+            "config-file",
+            "explicit",
+        )
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+
+
+def connect(
+    target: str,
+    region: str,
+    profile: str = "",
+    *,
+    on_progress: Callable[[str], None] | None = None,
+) -> Connection:
+    """Open clients for `target`. The sandbox is started here unless $AWS_ENDPOINT_URL names one."""
+    import boto3
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+    sandbox = None
+    if target == "sandbox":
+        if endpoint is None:
+            from . import sandbox as sandbox_module
+
+            if on_progress:
+                on_progress("Starting the embedded IAM sandbox on 127.0.0.1 ...")
+            sandbox = sandbox_module.start()
+            endpoint = sandbox.endpoint_url
+        credentials = SANDBOX_CREDENTIALS if not _has_env_keys() else {}
+        session = boto3.Session(region_name=region, **credentials)  # type: ignore[arg-type]
+    else:
+        try:
+            session = boto3.Session(profile_name=profile or None, region_name=region)
+        except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
+            raise PreflightError(
+                f"Cannot use AWS profile {profile!r}: {exc}",
+                parameter="profile",
+                fix="Name a profile from ~/.aws/config (`aws configure list-profiles`), or leave it empty.",
+            ) from None
+        if session.get_credentials() is None:
+            raise PreflightError(
+                "No AWS credentials were found.",
+                parameter="profile",
+                fix="Run in AWS CloudShell, or `aws sso login --profile NAME` and set profile=NAME.",
+            )
+    return Connection(
+        session=session,
+        target=target,
+        region=region,
+        endpoint_url=endpoint,
+        call_log=CallLog(),
+        sandbox=sandbox,
+    )
+
+
+def _has_env_keys() -> bool:
+    """A test or user may give the sandbox explicit keys (e.g. the sandbox root's static keys)."""
+    return bool(os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"))
+
+
+PROPAGATION_CODES = ("NoSuchEntity", "EntityTemporarilyUnmodifiable")
+
+
+def propagating(call: Callable[[], Any], *, wait: Callable[[], None] | None = None, attempts: int = 6) -> Any:
+    """Run a call made right after a create, riding out IAM's eventual consistency.
+
+    IAM may answer `NoSuchEntity` or `EntityTemporarilyUnmodifiable` for a moment after a create.
+    With `wait` (a boto3 waiter such as `user_exists`) we wait on it; otherwise we back off with
+    botocore's own exponential delay. Either way we wait only while IAM answers "not yet".
+    """
+    import time
+
+    from botocore.exceptions import ClientError
+    from botocore.retries.standard import ExponentialBackoff
+
+    backoff = ExponentialBackoff(max_backoff=8)
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in PROPAGATION_CODES or attempt == attempts:
+                raise
+            if wait is not None and attempt == 1 and exc.response["Error"]["Code"] == "NoSuchEntity":
+                wait()
+            else:
+                time.sleep(backoff.delay_amount(_Context(attempt)))
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Context:
+    """The one field botocore's backoff reads from its retry context."""
+
+    attempt_number: int

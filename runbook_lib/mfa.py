@@ -1,0 +1,147 @@
+"""Virtual MFA: the device, its otpauth URI and QR code, and the two consecutive codes that enable it.
+
+Codes are checked locally against the seed before the call to IAM, so a typo, swapped codes, a
+repeated code and a phone clock that is off each get their own message instead of IAM's one
+`InvalidAuthenticationCode`.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from .aws import propagating
+from .errors import CodeError
+from .users import TAGS, _ours
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+ISSUER = "Amazon Web Services"
+STEP = 30  # RFC 6238 time step, seconds
+FLOW_TAG = "runbook-mfa-flow"
+
+
+@dataclass(frozen=True)
+class VirtualDevice:
+    """A device created but not yet enabled. `seed` is known only to the run that created it."""
+
+    serial: str
+    seed: str | None = None
+    deferred: bool = False
+
+
+def otpauth_uri(seed: str, device_name: str, account_id: str) -> str:
+    """The key URI authenticator apps import (Google's Key Uri Format), as IAM's QR code holds."""
+    import pyotp
+
+    return pyotp.TOTP(seed).provisioning_uri(name=f"{device_name}@{account_id}", issuer_name=ISSUER)
+
+
+def qr_png(uri: str) -> bytes:
+    """A PNG of the URI's QR code (qrcode, imported only when a QR is actually needed)."""
+    import qrcode
+
+    image = qrcode.make(uri, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def qr_text(uri: str) -> str:
+    """The QR code as text art for a terminal (never written into a notebook)."""
+    import qrcode
+
+    code = qrcode.QRCode(border=2)
+    code.add_data(uri)
+    out = io.StringIO()
+    code.print_ascii(out=out, invert=True)
+    return out.getvalue()
+
+
+def current_codes(seed: str, now: float | None = None) -> tuple[str, str]:
+    """Two consecutive codes with no wait: the previous 30-second window's and the current one's."""
+    import pyotp
+
+    totp = pyotp.TOTP(seed)
+    t = time.time() if now is None else now
+    return totp.at(t - STEP), totp.at(t)
+
+
+Verdict = Literal["ok", "typo", "swapped", "same", "skew"]
+
+MESSAGES: dict[Verdict, str] = {
+    "ok": "The codes match the device.",
+    "typo": "These codes do not come from this device. Check the digits, and that you scanned this QR code.",
+    "swapped": "The codes are in the wrong order: enter the earlier code first, then the next one.",
+    "same": "Both codes are the same. Wait for the app to show a new code, then enter that as the second.",
+    "skew": "The codes belong to another time: your phone's clock is off. Set it to automatic time, then try again.",
+}
+
+
+def check_codes(seed: str, first: str, second: str, now: float | None = None) -> Verdict:
+    """Diagnose two codes against the seed, allowing one window of drift, as IAM does."""
+    import pyotp
+
+    totp = pyotp.TOTP(seed)
+    t = int(time.time() if now is None else now) // STEP
+    if first == second:
+        return "same"
+    near = range(t - 2, t + 2)
+    for w in near:
+        if totp.at(w * STEP) == first and totp.at((w + 1) * STEP) == second:
+            return "ok"
+        if totp.at(w * STEP) == second and totp.at((w + 1) * STEP) == first:
+            return "swapped"
+    far = range(t - 20, t + 21)
+    for w in far:
+        if totp.at(w * STEP) == first and totp.at((w + 1) * STEP) == second:
+            return "skew"
+    return "typo"
+
+
+def require_valid(seed: str, first: str, second: str, parameter: str) -> None:
+    verdict = check_codes(seed, first, second)
+    if verdict != "ok":
+        raise CodeError(MESSAGES[verdict], parameter=parameter, fix="Enter two new consecutive codes.")
+
+
+def find_pending(iam: IAMClient, device_name: str) -> list[VirtualDevice]:
+    """Unassigned virtual devices of this name that the runbook made (left by a stop before enable)."""
+    found = []
+    for page in iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned"):
+        for device in page["VirtualMFADevices"]:
+            serial = device["SerialNumber"]
+            if serial.rsplit("/", 1)[-1] == device_name and _ours(device.get("Tags")):  # type: ignore[arg-type]
+                deferred = any(t["Key"] == FLOW_TAG and t["Value"] == "defer" for t in device.get("Tags", []))
+                found.append(VirtualDevice(serial=serial, deferred=deferred))
+    return found
+
+
+def create_device(iam: IAMClient, device_name: str, *, deferred: bool) -> VirtualDevice:
+    """Create the device; the seed comes back once, here, and never again from IAM."""
+    tags = [*TAGS, {"Key": FLOW_TAG, "Value": "defer" if deferred else "direct"}]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=device_name, Tags=tags)["VirtualMFADevice"]  # type: ignore[arg-type]
+    seed = (
+        device["Base32StringSeed"].decode()
+        if isinstance(device["Base32StringSeed"], bytes)
+        else str(device["Base32StringSeed"])
+    )
+    return VirtualDevice(serial=device["SerialNumber"], seed=seed, deferred=deferred)
+
+
+def enable(iam: IAMClient, user_name: str, serial: str, first: str, second: str) -> None:
+    propagating(
+        lambda: iam.enable_mfa_device(
+            UserName=user_name,
+            SerialNumber=serial,
+            AuthenticationCode1=first,
+            AuthenticationCode2=second,
+        )
+    )
+
+
+def delete_device(iam: IAMClient, serial: str) -> None:
+    iam.delete_virtual_mfa_device(SerialNumber=serial)

@@ -1,0 +1,225 @@
+"""Plan, then apply: a pure function turns (desired, observed) into the list of writes still missing.
+
+The review shows exactly this list; apply only executes it; a re-run of a finished job plans nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import ConflictError
+from .mfa import VirtualDevice
+from .passwords import PasswordPolicy
+from .policies import PolicyRef
+from .users import ObservedGroup, ObservedUser
+
+Phase = Literal["account", "user", "mfa", "codecommit"]
+PHASES: tuple[Phase, ...] = ("account", "user", "mfa", "codecommit")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write: the IAM action, what it acts on, and a line a reviewer can read."""
+
+    phase: Phase
+    action: str
+    target: str
+    detail: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The end state the parameters ask for."""
+
+    user_name: str
+    console_access: bool
+    password_reset_required: bool
+    policies: tuple[PolicyRef, ...]
+    grant_via: str
+    group_name: str
+    mfa: bool
+    device_name: str
+    mfa_deferred: bool
+    codecommit: bool
+    git_user: str
+    git_policies: tuple[PolicyRef, ...] = ()
+    password_policy: PasswordPolicy | None = None
+    codecommit_reset: str = ""
+
+
+@dataclass
+class Observed:
+    """What IAM holds now, as read by this run."""
+
+    admin: ObservedUser
+    git: ObservedUser | None = None
+    group: ObservedGroup | None = None
+    pending: list[VirtualDevice] = field(default_factory=list)
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    codes_available: bool = False
+
+
+def plan(d: Desired, o: Observed) -> list[Step]:
+    """Every write still needed, in the order IAM needs them."""
+    steps: list[Step] = []
+    if d.password_policy is not None and o.password_policy != d.password_policy:
+        p = d.password_policy
+        steps.append(
+            Step(
+                "account",
+                "UpdateAccountPasswordPolicy",
+                "account",
+                f"set the password policy to CIS values: {p.describe()}",
+            )
+        )
+    steps += _user_steps(d, o.admin, o.group)
+    if d.mfa:
+        steps += _mfa_steps(d, o)
+    if d.codecommit:
+        steps += _codecommit_steps(d, o)
+    return steps
+
+
+def _user_steps(d: Desired, u: ObservedUser, group: ObservedGroup | None) -> list[Step]:
+    out: list[Step] = []
+    if not u.exists:
+        out.append(
+            Step(
+                "user",
+                "CreateUser",
+                d.user_name,
+                f"create IAM user {d.user_name}, tagged managed-by=runbook-first-admin",
+            )
+        )
+    if d.console_access and not u.login_profile:
+        reset = "must change it at first sign-in" if d.password_reset_required else "no reset required"
+        out.append(
+            Step(
+                "user",
+                "CreateLoginProfile",
+                d.user_name,
+                f"console access with a password ({reset})",
+            )
+        )
+    if d.grant_via == "user":
+        for p in d.policies:
+            if p.arn not in u.attached:
+                out.append(Step("user", "AttachUserPolicy", d.user_name, f"attach {p.name} ({p.arn})", p.arn))
+    else:
+        g = group or ObservedGroup(d.group_name)
+        if not g.exists:
+            out.append(Step("user", "CreateGroup", d.group_name, f"create group {d.group_name}"))
+        for p in d.policies:
+            if p.arn not in g.attached:
+                out.append(
+                    Step("user", "AttachGroupPolicy", d.group_name, f"attach {p.name} to group {d.group_name}", p.arn)
+                )
+        if d.group_name not in u.groups:
+            out.append(
+                Step(
+                    "user",
+                    "AddUserToGroup",
+                    d.user_name,
+                    f"add {d.user_name} to group {d.group_name}",
+                )
+            )
+    return out
+
+
+def _mfa_steps(d: Desired, o: Observed) -> list[Step]:
+    if o.admin.mfa_serials:
+        return []
+    out: list[Step] = []
+    reusable = [v for v in o.pending if v.deferred and (o.codes_available or d.mfa_deferred)]
+    stale = [v for v in o.pending if v not in reusable[:1]]
+    for v in stale:
+        out.append(
+            Step(
+                "mfa",
+                "DeleteVirtualMFADevice",
+                v.serial,
+                "delete an unassigned device left by an earlier run (its seed was not delivered)",
+                v.serial,
+            )
+        )
+    if reusable:
+        serial = reusable[0].serial
+        if o.codes_available:
+            out.append(
+                Step(
+                    "mfa",
+                    "EnableMFADevice",
+                    d.user_name,
+                    f"enable the deferred device {serial} with your two codes",
+                    serial,
+                )
+            )
+        return out
+    out.append(
+        Step(
+            "mfa",
+            "CreateVirtualMFADevice",
+            d.device_name,
+            f"create virtual MFA device {d.device_name}",
+        )
+    )
+    if not d.mfa_deferred or o.codes_available:
+        out.append(Step("mfa", "EnableMFADevice", d.user_name, "enable it with two consecutive codes"))
+    return out
+
+
+def _codecommit_steps(d: Desired, o: Observed) -> list[Step]:
+    out: list[Step] = []
+    separate = d.git_user != d.user_name
+    g = o.git if separate else o.admin
+    if g is None:
+        g = ObservedUser(d.git_user)
+    if separate:
+        if not g.exists:
+            out.append(
+                Step(
+                    "codecommit",
+                    "CreateUser",
+                    d.git_user,
+                    f"create IAM user {d.git_user} for Git only (no console access)",
+                )
+            )
+        for p in d.git_policies:
+            if p.arn not in g.attached:
+                out.append(Step("codecommit", "AttachUserPolicy", d.git_user, f"attach {p.name}", p.arn))
+    if d.codecommit_reset:
+        if d.codecommit_reset not in g.credential_ids:
+            raise ConflictError(
+                f"{d.git_user} has no CodeCommit credential {d.codecommit_reset!r}.",
+                parameter="codecommit_reset",
+                fix=f"Use one of: {', '.join(g.credential_ids) or '(none)'}.",
+            )
+        out.append(
+            Step(
+                "codecommit",
+                "ResetServiceSpecificCredential",
+                d.git_user,
+                f"new password for Git credential {d.codecommit_reset}",
+                d.codecommit_reset,
+            )
+        )
+        return out
+    if g.credential_ids and (g.ours or not g.exists):
+        return out  # made (and delivered) by an earlier run of this runbook
+    from .codecommit import LIMIT
+
+    if len(g.credential_ids) >= LIMIT:
+        raise ConflictError(
+            f"{d.git_user} already has {LIMIT} CodeCommit credentials, IAM's limit.",
+            parameter="codecommit",
+            fix=f"Set codecommit_reset to one of {', '.join(g.credential_ids)} to give it a new password, "
+            "or codecommit=False to skip this step.",
+        )
+    out.append(
+        Step(
+            "codecommit", "CreateServiceSpecificCredential", d.git_user, "generate HTTPS Git credentials for CodeCommit"
+        )
+    )
+    return out

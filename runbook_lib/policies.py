@@ -1,0 +1,67 @@
+"""Finding AWS-managed policies by name, the way the console's search box does.
+
+`Billing` is not at `arn:aws:iam::aws:policy/Billing` but under `job-function/`, so names are
+resolved against the account's list of AWS-managed policies, not guessed into ARNs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    """A managed policy the user asked for, resolved."""
+
+    name: str
+    arn: str
+    path: str = "/"
+
+
+def list_aws_managed(iam: IAMClient) -> list[PolicyRef]:
+    """All AWS-managed policies (about 1,400 on real AWS: two pages of 1,000)."""
+    out: list[PolicyRef] = []
+    for page in iam.get_paginator("list_policies").paginate(Scope="AWS", PaginationConfig={"PageSize": 1000}):
+        out.extend(PolicyRef(p["PolicyName"], p["Arn"], p.get("Path", "/")) for p in page["Policies"])
+    return out
+
+
+def search(catalogue: list[PolicyRef], text: str) -> list[PolicyRef]:
+    """Console-style filter: case-insensitive substring of the name, exact matches first."""
+    needle = text.strip().lower()
+    hits = [p for p in catalogue if needle in p.name.lower()]
+    return sorted(hits, key=lambda p: (p.name.lower() != needle, len(p.name), p.name))
+
+
+def resolve(catalogue: list[PolicyRef], names: list[str]) -> list[PolicyRef]:
+    """Each name to exactly one policy, or an `InputError` naming the parameter and the fix."""
+    resolved: list[PolicyRef] = []
+    for name in names:
+        if name.startswith("arn:"):
+            match = [p for p in catalogue if p.arn == name]
+        else:
+            match = [p for p in catalogue if p.name == name]
+            if not match:
+                match = search(catalogue, name)
+        if not match:
+            raise InputError(
+                f"No AWS-managed policy is named {name!r}.",
+                parameter="policies",
+                fix="Check the spelling (names are like AdministratorAccess, Billing), or give its ARN.",
+            )
+        if len(match) > 1:
+            shown = ", ".join(p.name for p in match[:6]) + (", ..." if len(match) > 6 else "")
+            raise InputError(
+                f"{name!r} matches {len(match)} policies: {shown}.",
+                parameter="policies",
+                fix="Give the exact policy name or its ARN.",
+            )
+        if match[0] not in resolved:
+            resolved.append(match[0])
+    return resolved

@@ -1,0 +1,150 @@
+"""IAM users: reading a user's current state, and the writes that create and grant it.
+
+The runbook tags what it creates, so a re-run can tell its own user from a stranger's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from .aws import propagating
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+TAG_KEY = "managed-by"
+TAG_VALUE = "runbook-first-admin"
+TAGS = [{"Key": TAG_KEY, "Value": TAG_VALUE}]
+
+
+def _ours(tags: list[dict[str, str]] | None) -> bool:
+    return any(t.get("Key") == TAG_KEY and t.get("Value") == TAG_VALUE for t in tags or [])
+
+
+@dataclass
+class ObservedUser:
+    """What IAM says about one user right now. `exists=False` means nothing else was read."""
+
+    name: str
+    exists: bool = False
+    ours: bool = False
+    login_profile: bool = False
+    reset_required: bool = False
+    attached: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    mfa_serials: list[str] = field(default_factory=list)
+    credential_ids: list[str] = field(default_factory=list)
+    service_user_name: str = ""
+
+
+def observe(
+    iam: IAMClient,
+    name: str,
+    *,
+    login: bool = True,
+    mfa: bool = True,
+    codecommit: bool = True,
+    groups: bool = False,
+) -> ObservedUser:
+    """Read only what the plan needs; a missing user costs one call."""
+    seen = ObservedUser(name)
+    try:
+        user = iam.get_user(UserName=name)["User"]
+    except iam.exceptions.NoSuchEntityException:
+        return seen
+    seen.exists, seen.ours = True, _ours(user.get("Tags"))  # type: ignore[arg-type]
+    if login:
+        try:
+            profile = iam.get_login_profile(UserName=name)["LoginProfile"]
+            seen.login_profile = True
+            seen.reset_required = bool(profile.get("PasswordResetRequired"))
+        except iam.exceptions.NoSuchEntityException:
+            pass
+    seen.attached = [
+        p["PolicyArn"]
+        for page in iam.get_paginator("list_attached_user_policies").paginate(UserName=name)
+        for p in page["AttachedPolicies"]
+    ]
+    if groups:
+        seen.groups = [
+            g["GroupName"]
+            for page in iam.get_paginator("list_groups_for_user").paginate(UserName=name)
+            for g in page["Groups"]
+        ]
+    if mfa:
+        seen.mfa_serials = [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=name)["MFADevices"]]
+    if codecommit:
+        creds = iam.list_service_specific_credentials(UserName=name, ServiceName="codecommit.amazonaws.com")[
+            "ServiceSpecificCredentials"
+        ]
+        seen.credential_ids = [c["ServiceSpecificCredentialId"] for c in creds]
+        seen.service_user_name = creds[0]["ServiceUserName"] if creds else ""
+    return seen
+
+
+@dataclass
+class ObservedGroup:
+    """The group used by `grant_via=group`, and the policies attached to it."""
+
+    name: str
+    exists: bool = False
+    attached: list[str] = field(default_factory=list)
+
+
+def observe_group(iam: IAMClient, name: str) -> ObservedGroup:
+    seen = ObservedGroup(name)
+    try:
+        iam.get_group(GroupName=name, MaxItems=1)
+    except iam.exceptions.NoSuchEntityException:
+        return seen
+    seen.exists = True
+    seen.attached = [p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName=name)["AttachedPolicies"]]
+    return seen
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def create_user(iam: IAMClient, name: str) -> None:
+    iam.create_user(UserName=name, Tags=TAGS)  # type: ignore[arg-type]
+
+
+def _user_exists(iam: IAMClient, name: str) -> None:
+    iam.get_waiter("user_exists").wait(UserName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+
+
+def create_login_profile(iam: IAMClient, name: str, password: str, reset_required: bool) -> None:
+    """Console access; retried while a just-created user propagates."""
+    propagating(
+        lambda: iam.create_login_profile(UserName=name, Password=password, PasswordResetRequired=reset_required),
+        wait=lambda: _user_exists(iam, name),
+    )
+
+
+def attach_user_policy(iam: IAMClient, name: str, arn: str) -> None:
+    propagating(
+        lambda: iam.attach_user_policy(UserName=name, PolicyArn=arn),
+        wait=lambda: _user_exists(iam, name),
+    )
+
+
+def create_group(iam: IAMClient, name: str) -> None:
+    iam.create_group(GroupName=name)
+
+
+def attach_group_policy(iam: IAMClient, group: str, arn: str) -> None:
+    propagating(lambda: iam.attach_group_policy(GroupName=group, PolicyArn=arn))
+
+
+def add_user_to_group(iam: IAMClient, group: str, user: str) -> None:
+    propagating(
+        lambda: iam.add_user_to_group(GroupName=group, UserName=user),
+        wait=lambda: _user_exists(iam, user),
+    )
+
+
+def is_conflict(exc: ClientError, *codes: str) -> bool:
+    return exc.response["Error"]["Code"] in codes
