@@ -94,9 +94,9 @@ class Connection:
                 retries={"mode": "adaptive", "max_attempts": 8},
                 connect_timeout=10,
                 read_timeout=30,
-                user_agent_appid="runbook-first-admin",
+                user_agent_extra="runbook-first-admin",
             )
-            client = self.session.client(
+            client: Any = self.session.client(  # type: ignore[call-overload]
                 service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
             )
             client.meta.events.register("before-call.*.*", self.call_log.record)
@@ -194,7 +194,7 @@ def propagating(call: Callable[[], Any], *, wait: Callable[[], None] | None = No
     import time
 
     from botocore.exceptions import ClientError
-    from botocore.retries.standard import ExponentialBackoff
+    from botocore.retries.standard import ExponentialBackoff, RetryContext
 
     backoff = ExponentialBackoff(max_backoff=8)
     for attempt in range(1, attempts + 1):
@@ -206,12 +206,5 @@ def propagating(call: Callable[[], Any], *, wait: Callable[[], None] | None = No
             if wait is not None and attempt == 1 and exc.response["Error"]["Code"] == "NoSuchEntity":
                 wait()
             else:
-                time.sleep(backoff.delay_amount(_Context(attempt)))
+                time.sleep(backoff.delay_amount(RetryContext(attempt_number=attempt)))
     raise AssertionError("unreachable")
-
-
-@dataclass
-class _Context:
-    """The one field botocore's backoff reads from its retry context."""
-
-    attempt_number: int

@@ -115,7 +115,9 @@ def execute(raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT 
             kernel_name="python3",
         )
     except PapermillExecutionError as exc:
-        print(f"runbook: failed: {exc.ename}: {exc.evalue}", file=sys.stderr)
+        print(
+            f"runbook: failed at step {_section_of(output, exc.cell_index)}: {exc.ename}: {exc.evalue}", file=sys.stderr
+        )
         print(f"runbook: the executed notebook is {output}", file=sys.stderr)
         return 1
     finally:
@@ -132,6 +134,17 @@ def execute(raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT 
     return 0
 
 
+def _section_of(notebook: Path, cell_index: int) -> str:
+    """The '## N. Title' heading above the failed cell: the step the user sees in the notebook."""
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells[: cell_index + 1]  # type: ignore[no-untyped-call]
+    for cell in reversed(cells):
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            return str(cell.source.splitlines()[0][3:])
+    return "parameters"
+
+
 def _new_secrets(directory: Path, since: float) -> list[Path]:
     if not directory.is_dir():
         return []
@@ -142,7 +155,7 @@ def export_html(notebook: Path) -> Path:
     """A self-contained HTML page of the executed notebook (nbconvert), the record to file."""
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(embed_images=True).from_filename(str(notebook))
+    body, _ = HTMLExporter(embed_images=True).from_filename(str(notebook))  # type: ignore[no-untyped-call]
     target = notebook.with_suffix(".html")
     target.write_text(body)
     return target

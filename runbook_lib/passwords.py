@@ -106,14 +106,14 @@ def check(password: str, policy: PasswordPolicy, user_name: str = "") -> list[Ru
     if policy.is_default:
         results.append(RuleResult("three of: uppercase, lowercase, digits, symbols", sum(has.values()) >= 3))
     else:
-        for name, required in (
-            ("uppercase", policy.require_uppercase),
-            ("lowercase", policy.require_lowercase),
-            ("digits", policy.require_numbers),
-            ("symbols", policy.require_symbols),
+        for name, label, required in (
+            ("uppercase", "uppercase", policy.require_uppercase),
+            ("lowercase", "lowercase", policy.require_lowercase),
+            ("digits", "digit", policy.require_numbers),
+            ("symbols", "symbol", policy.require_symbols),
         ):
             if required:
-                results.append(RuleResult(f"at least one {name[:-1] if name != 'digits' else 'digit'}", has[name]))
+                results.append(RuleResult(f"at least one {label}", has[name]))
     if user_name:
         results.append(RuleResult("not the same as the user name", password != user_name))
     return results

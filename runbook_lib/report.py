@@ -25,7 +25,7 @@ class Report:
     """A section's result: a headline and rows, rendered for both people and logs."""
 
     title: str
-    rows: list[Sequence[str]] = field(default_factory=list)
+    rows: Sequence[Sequence[str]] = ()
     header: Sequence[str] = ()
     notes: list[str] = field(default_factory=list)
 

@@ -83,6 +83,7 @@ class Runbook:
             "mfa": self.enable_mfa,
             "codecommit": self.create_git_credentials,
             "summary": self.summary,
+            "verify": self.verify,
         }
 
     # --- 0 preflight --------------------------------------------------------------------------
@@ -322,6 +323,17 @@ class Runbook:
         notes = [f"Sign in at {self.pre.signin_url} as {p.user_name}.", *manual]
         progress("summary", "done" if not pending else f"{len(pending)} step(s) still to do")
         return Report("Summary", rows, ("", "action", "what"), notes)
+
+    # --- 9 verify -----------------------------------------------------------------------------
+
+    def verify(self) -> Report:
+        """Read the account back and report the auditors' controls (CIS v3.0 / Prowler)."""
+        from . import checks
+
+        results = checks.verify(self.conn.iam, self.params.user_name)
+        failed = [c.prowler for c in results if c.status == "FAIL"]
+        progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
+        return checks.as_report(results)
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -169,8 +169,8 @@ def read_password(password_file: str = "") -> str | None:
                 fix="Give the path of a readable file that holds only the password.",
             ) from None
         return register(value)
-    value = os.environ.get(PASSWORD_ENV)
-    return register(value) if value else None
+    env = os.environ.get(PASSWORD_ENV)
+    return register(env) if env else None
 
 
 def parse_codes(text: str, source: str) -> tuple[str, str]:
@@ -198,8 +198,8 @@ def read_mfa_codes(codes_file: str = "") -> tuple[str, str] | None:
                 parameter="mfa_codes_file",
                 fix="Give the path of a readable file holding two codes, like 123456,654321.",
             ) from None
-    value = os.environ.get(MFA_CODES_ENV)
-    return parse_codes(value, MFA_CODES_ENV) if value else None
+    env = os.environ.get(MFA_CODES_ENV)
+    return parse_codes(env, MFA_CODES_ENV) if env else None
 
 
 # --- secrets going out -------------------------------------------------------------------------

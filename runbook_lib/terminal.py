@@ -1,0 +1,339 @@
+"""Terminal mode: `runbook run -p mfa_codes prompt` on a terminal walks the procedure with a person.
+
+It is the deferred flow underneath, not a second copy of the procedure. This process only reads: it
+plans, shows preflight and the review, and asks for the password and for a yes. The writes are two
+headless notebook runs, exactly as `runbook run -p mfa_codes defer` makes them: the first creates the
+user and an MFA device (its seed goes to the 0600 secrets file); the QR code is then drawn here, on the
+terminal and nowhere else; the person types two codes, which are checked locally, and the second run
+enables the device and creates the Git credentials. Secrets reach the notebook runs only through
+environment variables, which papermill does not record, so the executed notebooks hold none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import os
+import re
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from getpass import getpass
+from pathlib import Path
+from typing import Any
+
+from . import cli, mfa, passwords, users
+from .errors import RunbookError
+from .params import Parameters, parse
+from .plan import Step, plan
+from .report import Report
+from .runbook import Runbook
+from .runbook import start as start_runbook
+from .secrets import MFA_CODES_ENV, PASSWORD_ENV, register
+
+CODE_ATTEMPTS = 3  # notebook runs with codes, when IAM refuses codes that were fine locally (expired meanwhile)
+
+
+@dataclass
+class Device:
+    """The pending MFA device the first run left, with the seed read back from its secrets file."""
+
+    serial: str
+    seed: str
+    uri: str
+    secrets_path: Path
+
+
+def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
+    """Review, yes, create (defer), QR and codes, enable: the procedure with a person at the keyboard."""
+    raw = {**raw, "mfa_codes": "defer"}
+    print("runbook: terminal mode. Review the plan, say yes, then enable MFA with your authenticator app.")
+    with shared_sandbox(parse(raw)):
+        try:
+            runbook = quietly(lambda: start_runbook(raw))
+        except RunbookError as exc:
+            print(f"runbook: nothing was done.\n{exc}", file=sys.stderr)
+            return 2
+        try:
+            return walk(args, raw, runbook)
+        finally:
+            runbook.conn.close()
+
+
+def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int:
+    """The reads and the questions first (stopping there changes nothing), then the writes."""
+    try:
+        password = prepare(raw, runbook)
+        steps = full_plan(runbook)
+        show(review(steps))
+        if not steps:
+            print("runbook: nothing to do.")
+            return 0
+        if not confirmed(runbook, steps):
+            print("runbook: not confirmed; nothing was changed.")
+            return 1
+    except RunbookError as exc:
+        print(f"runbook: nothing was done.\n{exc}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, EOFError):
+        print("\nrunbook: stopped; nothing was changed.", file=sys.stderr)
+        return 130
+    if runbook.params.target == "aws":
+        raw["confirm"] = runbook.pre.account_id  # the person's yes is the confirmation the notebook asks for
+    try:
+        return write_with_person(args, raw, runbook, password)
+    except RunbookError as exc:
+        print(f"runbook: {exc}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, EOFError):
+        print(f"\nrunbook: stopped.\n{finish_later(args)}", file=sys.stderr)
+        return 130
+
+
+def prepare(raw: dict[str, Any], runbook: Runbook) -> str | None:
+    """Preflight, the user, the console password and the permissions, as the notebook's sections 0-3."""
+    p = runbook.params
+    show(runbook.preflight_report())
+    show(quietly(runbook.check_user))
+    assert runbook.observed is not None
+    given = bool(p.password_file or os.environ.get(PASSWORD_ENV))
+    password = None
+    if p.console_access and p.password_mode == "custom" and runbook.observed.admin.login_profile and not given:
+        raw["password_mode"] = "generated"  # no password will be set, so the notebook runs must not want one
+        print(f"\nConsole access: {p.user_name} already has a console password; it is left as it is.")
+    else:
+        if p.console_access and p.password_mode == "custom" and not given:
+            password = ask_password(runbook)
+        show(quietly(lambda: runbook.check_password(password, password)))
+    quietly(runbook.resolve_policies)
+    return password
+
+
+def confirmed(runbook: Runbook, steps: list[Step]) -> bool:
+    where = f"in real AWS account {runbook.pre.account_id}" if runbook.params.target == "aws" else "in the sandbox"
+    answer = input(f"\nMake these {len(steps)} change(s) {where}? Type yes to go on (anything else stops): ")
+    return answer.strip().lower() == "yes"
+
+
+def write_with_person(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook, password: str | None) -> int:
+    """The two notebook runs of the deferred flow, with the QR code and the codes in between."""
+    secret_env = {PASSWORD_ENV: password} if password is not None else {}
+    rc, started = run_notebook(args, raw, secret_env)
+    if rc != 0 or not mfa_pending(runbook):
+        return rc if rc != 0 else show_summary(Path(args.output_dir), since=started)
+    device = pending_device(runbook)
+    show_qr(device)
+    for _attempt in range(CODE_ATTEMPTS):
+        first, second = ask_codes(device.seed)
+        rc, started = run_notebook(args, raw, {**secret_env, MFA_CODES_ENV: f"{first},{second}"})
+        if not mfa_pending(runbook):
+            return rc if rc != 0 else show_summary(Path(args.output_dir), since=started)
+        print("IAM did not accept the codes (they can expire while the notebook starts). Enter two new ones.")
+    print(finish_later(args), file=sys.stderr)
+    return 1
+
+
+# --- the sandbox both notebook runs share --------------------------------------------------------
+
+
+@contextlib.contextmanager
+def shared_sandbox(params: Parameters) -> Iterator[None]:
+    """Start the embedded sandbox once, here, so that the planning and both notebook runs see one account."""
+    if params.target != "sandbox" or os.environ.get("AWS_ENDPOINT_URL"):
+        yield
+        return
+    from . import sandbox
+
+    served = sandbox.start()
+    print(f"runbook: the embedded IAM sandbox is serving at {served.endpoint_url} for this run.")
+    try:
+        with environ({"AWS_ENDPOINT_URL": served.endpoint_url}):
+            yield
+    finally:
+        served.stop()
+
+
+@contextlib.contextmanager
+def environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, then restore them: secrets leave the environment after use."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# --- planning, in this process and read-only -----------------------------------------------------
+
+
+def quietly(call: Callable[[], Any]) -> Any:
+    """Call a planning step without its `▶ step` line: here the person reads the reports instead."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return call()
+
+
+def show(report: Report) -> None:
+    print()
+    print(report.text())
+
+
+def ask_password(runbook: Runbook) -> str:
+    """getpass, checked rule by rule against the policy preflight read; then once more to confirm."""
+    policy, user = runbook.effective_policy, runbook.params.user_name
+    print(f"\nConsole password for {user}. The password policy: {policy.describe()}.")
+    while True:
+        password = getpass("Password (not shown): ")
+        results = passwords.check(password, policy, user)
+        if not all(r.ok for r in results):
+            for r in results:
+                print(f"  {'pass' if r.ok else 'FAIL'}  {r.rule}")
+            print("  That password does not meet the policy; choose another.")
+            continue
+        if getpass("The same password again: ") != password:
+            print("  The two passwords differ; start again.")
+            continue
+        print("  The password meets every rule.")
+        return register(password)
+
+
+def full_plan(runbook: Runbook) -> list[Step]:
+    """Every write of both notebook runs, in order: the deferred plan plus enabling the device with codes."""
+    assert runbook.desired is not None and runbook.observed is not None
+    return plan(runbook.desired, replace(runbook.observed, codes_available=True))
+
+
+def review(steps: list[Step]) -> Report:
+    """The review, shaped like the notebook's, for the whole terminal run."""
+    if not steps:
+        return Report("Review: nothing to do, the account already matches the parameters")
+    rows: list[Sequence[str]] = [(s.phase, s.action, s.target, s.detail) for s in steps]
+    notes = [
+        "The MFA device is enabled with two codes from your app, asked for here after the device is created.",
+        "Secrets go to a mode-0600 file in secrets_dir; the executed notebooks hold none.",
+    ]
+    header = ("phase", "IAM action", "on", "what")
+    return Report(f"Review: {len(steps)} change(s) will be made", rows, header, notes)
+
+
+# --- the notebook runs ---------------------------------------------------------------------------
+
+
+def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict[str, str]) -> tuple[int, float]:
+    """One headless run (`cli.execute`), with secrets in the environment only for its duration."""
+    papermill_log = logging.getLogger("papermill")
+    for handler in [h for h in papermill_log.handlers if isinstance(h, cli._StepLines)]:
+        papermill_log.removeHandler(handler)  # execute() adds its own each time; two would print each line twice
+    print()
+    started = time.time()
+    with environ(secret_env):
+        rc = cli.execute(raw, html=bool(args.html), output_dir=Path(args.output_dir))
+    return rc, started
+
+
+def mfa_pending(runbook: Runbook) -> bool:
+    """MFA was asked for and the user has no enabled device yet (read afresh from IAM)."""
+    p = runbook.params
+    return p.mfa and not users.observe(runbook.conn.iam, p.user_name, login=False, codecommit=False).mfa_serials
+
+
+def pending_device(runbook: Runbook) -> Device:
+    """The deferred device the first run created (or reused), and its seed from the secrets file."""
+    p = runbook.params
+    deferred = [d for d in mfa.find_pending(runbook.conn.iam, p.device_name) if d.deferred]
+    if not deferred:
+        raise RunbookError(
+            f"No MFA device {p.device_name!r} is waiting to be enabled.",
+            parameter="mfa",
+            fix="Read the executed notebook's MFA section, then run again.",
+        )
+    serial = deferred[0].serial
+    for path in sorted(Path(p.secrets_dir).expanduser().glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True):
+        values = json.loads(path.read_text())
+        if values.get("mfa_serial") == serial and values.get("mfa_seed"):
+            seed = register(values["mfa_seed"])
+            uri = values.get("mfa_otpauth_uri") or mfa.otpauth_uri(seed, p.device_name, runbook.pre.account_id)
+            return Device(serial, seed, register(uri), path)
+    raise RunbookError(
+        f"The seed of MFA device {serial} is in no secrets file in {p.secrets_dir}.",
+        parameter="secrets_dir",
+        fix=f"Point secrets_dir at the directory of the run that created it, or delete the device "
+        f"(aws iam delete-virtual-mfa-device --serial-number {serial}) and run again.",
+    )
+
+
+# --- the QR code and the codes, on the terminal only --------------------------------------------
+
+
+def show_qr(device: Device) -> None:
+    """The QR code as text art, here only; the setup key stays hidden unless asked for."""
+    print("\nScan this QR code with your authenticator app (shown here only, never saved in the notebook):\n")
+    print(mfa.qr_text(device.uri))
+    answer = input("Press Enter once the app shows the account, or type key to see the setup key instead: ")
+    if answer.strip().lower() == "key":
+        grouped = " ".join(re.findall(".{1,4}", device.seed))
+        print(f"\nSetup key (time-based, 6 digits, 30 seconds): {grouped}\n")
+    print(f"The seed is also in {device.secrets_path} (mode 0600): delete that file once the app works.")
+
+
+def ask_codes(seed: str) -> tuple[str, str]:
+    """Two consecutive codes by getpass, checked against the seed here, so a typo costs no IAM call."""
+    print("\nEnter two consecutive codes: the one the app shows now, then the next one after it changes.")
+    while True:
+        first = getpass("First code (not shown): ").strip()
+        second = getpass("Next code (not shown): ").strip()
+        if not (re.fullmatch(r"\d{6}", first) and re.fullmatch(r"\d{6}", second)):
+            print("  A code is six digits. Try again.")
+            continue
+        verdict = mfa.check_codes(seed, first, second)
+        if verdict == "ok":
+            print(f"  {mfa.MESSAGES['ok']}")
+            return register(first), register(second)
+        print(f"  {mfa.MESSAGES[verdict]}")
+
+
+# --- the end -------------------------------------------------------------------------------------
+
+
+def show_summary(output_dir: Path, since: float) -> int:
+    """The last notebook's summary, as the notebook shows it (what was done, what is left, what is manual)."""
+    notebooks = [n for n in output_dir.glob("*.ipynb") if n.stat().st_mtime >= since - 1]
+    if notebooks:
+        latest = max(notebooks, key=lambda n: n.stat().st_mtime)
+        text = summary_text(json.loads(latest.read_text()))
+        if text:
+            print(f"\n{text}")
+    return 0
+
+
+def summary_text(notebook: dict[str, Any]) -> str:
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code" and 'step("summary")' in "".join(cell.get("source", "")):
+            for output in cell.get("outputs", []):
+                plain = output.get("data", {}).get("text/plain")
+                if plain:
+                    return "".join(plain)
+    return ""
+
+
+def finish_later(args: argparse.Namespace) -> str:
+    """How to pick up a stopped run: the same command again finds the waiting device and asks for codes."""
+    given = [(n, v) for n, v in args.parameter]
+    again = " ".join(f"-p {shlex.quote(n)} {shlex.quote(v)}" for n, v in given)
+    headless = " ".join(
+        f"-p {shlex.quote(n)} {shlex.quote(v)}" for n, v in given if n not in ("mfa_codes", "password_mode")
+    )
+    return (
+        "runbook: to finish, run the same command again in a terminal: it plans from what IAM holds, "
+        f"finds a waiting MFA device and asks for two codes.\n  runbook run {again}\n"
+        f"Or headless: {MFA_CODES_ENV}=<code1>,<code2> runbook run {headless} -p mfa_codes defer"
+    )

@@ -1,0 +1,81 @@
+"""Shared fixtures: a served sandbox in its own process, and the environment a CLI run gets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(endpoint: str, timeout: float = 30) -> None:
+    sts = boto3.client(
+        "sts", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            sts.get_caller_identity()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def served_sandbox() -> Iterator[str]:
+    """`runbook sandbox --port P` in the foreground of its own process, as a user would start it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "runbook"), "sandbox", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(endpoint)
+        yield endpoint
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, served_sandbox: str) -> dict[str, str]:
+    """A private HOME and the served sandbox; no real AWS credentials can leak in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RUNBOOK_"))}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        AWS_ENDPOINT_URL=served_sandbox,
+        AWS_ACCESS_KEY_ID="ASIAEXAMPLESANDBOX01",
+        AWS_SECRET_ACCESS_KEY="sandbox",
+        AWS_SESSION_TOKEN="sandbox",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    (tmp_path / "home").mkdir()
+    return env
+
+
+def iam_client(endpoint: str) -> object:
+    return boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        aws_session_token="x",
+    )

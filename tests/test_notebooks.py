@@ -1,0 +1,60 @@
+"""nbval keeps the committed notebook's outputs true: re-run headless, they must match (sanitized)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import papermill
+import pytest
+
+from tests.tools.refresh_notebook import HEADLESS, NOTEBOOK
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def test_committed_notebook_outputs_match_a_fresh_headless_run(tmp_path: Path) -> None:
+    """The notebook reads as a finished tutorial, and what it shows is what a run prints today."""
+    prepared = tmp_path / NOTEBOOK.name
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(prepared),
+        parameters={**HEADLESS, "secrets_dir": str(tmp_path / "secrets")},
+        prepare_only=True,
+        progress_bar=False,
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval",
+            str(prepared),
+            "--sanitize-with",
+            str(ROOT / "tests" / "nbval_sanitize.cfg"),
+            "--nbval-cell-timeout",
+            "120",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+
+
+def test_committed_notebooks_carry_no_run_metadata_or_widget_state() -> None:
+    """Papermill parameters and saved widget state are where secrets travel (papermill #416, ipywidgets #1793)."""
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        nb = json.loads(path.read_text())
+        assert "papermill" not in nb["metadata"] and "widgets" not in nb["metadata"], path
+        tags = [t for c in nb["cells"] for t in c.get("metadata", {}).get("tags", [])]
+        assert "injected-parameters" not in tags and tags.count("parameters") == 1, path
+        assert all(o.get("output_type") != "error" for c in nb["cells"] for o in c.get("outputs", [])), path
