@@ -109,13 +109,19 @@ def require_valid(seed: str, first: str, second: str, parameter: str) -> None:
 
 
 def find_pending(iam: IAMClient, device_name: str) -> list[VirtualDevice]:
-    """Unassigned virtual devices of this name that the runbook made (left by a stop before enable)."""
+    """Unassigned virtual devices of this name that the runbook made (left by a stop before enable).
+
+    Tags are read per candidate with ListMFADeviceTags: list calls need not carry them.
+    """
     found = []
     for page in iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned"):
         for device in page["VirtualMFADevices"]:
             serial = device["SerialNumber"]
-            if serial.rsplit("/", 1)[-1] == device_name and _ours(device.get("Tags")):  # type: ignore[arg-type]
-                deferred = any(t["Key"] == FLOW_TAG and t["Value"] == "defer" for t in device.get("Tags", []))
+            if serial.rsplit("/", 1)[-1] != device_name:
+                continue
+            tags = iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]
+            if _ours(tags):  # type: ignore[arg-type]
+                deferred = any(t["Key"] == FLOW_TAG and t["Value"] == "defer" for t in tags)
                 found.append(VirtualDevice(serial=serial, deferred=deferred))
     return found
 
