@@ -98,10 +98,15 @@ def execute(raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT 
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     output = output_dir / f"{stamp}-{params.user_name}.ipynb"
+    n = 1
+    while output.exists():
+        n += 1
+        output = output_dir / f"{stamp}-{params.user_name}-{n}.ipynb"
     logger = logging.getLogger("papermill")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    logger.addHandler(_StepLines())
+    if not any(isinstance(h, _StepLines) for h in logger.handlers):
+        logger.addHandler(_StepLines())
     started = time.time()
     print(f"runbook: running {CREATE.name} on {params.target} as user {params.user_name}", flush=True)
     try:

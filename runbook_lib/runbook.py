@@ -138,7 +138,8 @@ class Runbook:
             self.password = password
         elif p.password_mode == "custom" and self.password is None:
             self.password = read_password(p.password_file)
-            if self.password is None and not self.interactive:
+            has_login = self.observed is not None and self.observed.admin.login_profile
+            if self.password is None and not self.interactive and not has_login:
                 raise InputError(
                     "password_mode is 'custom' but no password was given.",
                     parameter="password_mode",
@@ -321,7 +322,10 @@ class Runbook:
         if self.secrets and self.secrets.path:
             manual.append(f"Move the secrets to a password manager, then delete {self.secrets.path}.")
         notes = [f"Sign in at {self.pre.signin_url} as {p.user_name}.", *manual]
-        progress("summary", "done" if not pending else f"{len(pending)} step(s) still to do")
+        status = "done" if not pending else f"{len(pending)} step(s) still to do"
+        if self.pre.static_root_keys or self.pre.root_access_keys:
+            status += "; manual: delete the root user's access keys (root's Security credentials page)"
+        progress("summary", status)
         return Report("Summary", rows, ("", "action", "what"), notes)
 
     # --- 9 verify -----------------------------------------------------------------------------
@@ -515,10 +519,9 @@ def start(namespace: Mapping[str, Any], *, on_progress: Callable[[str], None] | 
         conn.close()
         raise
     run = Runbook(params=params, conn=conn, pre=pre)
-    progress(
-        "preflight",
-        f"{'root' if pre.is_root else pre.caller_arn} in {pre.account_id} ({params.target})",
-    )
+    warnings = "".join(f"; WARNING: {f.message}" for f in pre.findings if f.level == "warn")
+    who = "root" if pre.is_root else pre.caller_arn
+    progress("preflight", f"{who} in {pre.account_id} ({params.target}){warnings}")
     return run
 
 

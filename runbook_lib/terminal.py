@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import io
 import json
-import logging
 import os
 import re
 import shlex
@@ -39,7 +38,7 @@ from .secrets import MFA_CODES_ENV, PASSWORD_ENV, register
 CODE_ATTEMPTS = 3  # notebook runs with codes, when IAM refuses codes that were fine locally (expired meanwhile)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Device:
     """The pending MFA device the first run left, with the seed read back from its secrets file."""
 
@@ -104,17 +103,22 @@ def prepare(raw: dict[str, Any], runbook: Runbook) -> str | None:
     given = bool(p.password_file or os.environ.get(PASSWORD_ENV))
     password = None
     if p.console_access and p.password_mode == "custom" and runbook.observed.admin.login_profile and not given:
-        raw["password_mode"] = "generated"  # no password will be set, so the notebook runs must not want one
         print(f"\nConsole access: {p.user_name} already has a console password; it is left as it is.")
     else:
         if p.console_access and p.password_mode == "custom" and not given:
             password = ask_password(runbook)
-        show(quietly(lambda: runbook.check_password(password, password)))
+        report = quietly(lambda: runbook.check_password(password, password))
+        if password is None:  # a typed password already had its rule-by-rule check above
+            show(report)
     quietly(runbook.resolve_policies)
     return password
 
 
 def confirmed(runbook: Runbook, steps: list[Step]) -> bool:
+    """Preflight's warnings again, right above the question (the review may have scrolled them away)."""
+    for f in runbook.pre.findings:
+        if f.level == "warn":
+            print(f"\nWarning: {f.message}" + (f"\n  {f.fix}" if f.fix else ""))
     where = f"in real AWS account {runbook.pre.account_id}" if runbook.params.target == "aws" else "in the sandbox"
     answer = input(f"\nMake these {len(steps)} change(s) {where}? Type yes to go on (anything else stops): ")
     return answer.strip().lower() == "yes"
@@ -122,17 +126,18 @@ def confirmed(runbook: Runbook, steps: list[Step]) -> bool:
 
 def write_with_person(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook, password: str | None) -> int:
     """The two notebook runs of the deferred flow, with the QR code and the codes in between."""
+    began = time.time()
     secret_env = {PASSWORD_ENV: password} if password is not None else {}
     rc, started = run_notebook(args, raw, secret_env)
     if rc != 0 or not mfa_pending(runbook):
-        return rc if rc != 0 else show_summary(Path(args.output_dir), since=started)
+        return rc if rc != 0 else finish(args, raw, runbook, began, started)
     device = pending_device(runbook)
     show_qr(device)
     for _attempt in range(CODE_ATTEMPTS):
         first, second = ask_codes(device.seed)
         rc, started = run_notebook(args, raw, {**secret_env, MFA_CODES_ENV: f"{first},{second}"})
         if not mfa_pending(runbook):
-            return rc if rc != 0 else show_summary(Path(args.output_dir), since=started)
+            return rc if rc != 0 else finish(args, raw, runbook, began, started)
         print("IAM did not accept the codes (they can expire while the notebook starts). Enter two new ones.")
     print(finish_later(args), file=sys.stderr)
     return 1
@@ -230,9 +235,6 @@ def review(steps: list[Step]) -> Report:
 
 def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict[str, str]) -> tuple[int, float]:
     """One headless run (`cli.execute`), with secrets in the environment only for its duration."""
-    papermill_log = logging.getLogger("papermill")
-    for handler in [h for h in papermill_log.handlers if isinstance(h, cli._StepLines)]:
-        papermill_log.removeHandler(handler)  # execute() adds its own each time; two would print each line twice
     print()
     started = time.time()
     with environ(secret_env):
@@ -304,18 +306,39 @@ def ask_codes(seed: str) -> tuple[str, str]:
 # --- the end -------------------------------------------------------------------------------------
 
 
-def show_summary(output_dir: Path, since: float) -> int:
-    """The last notebook's summary, as the notebook shows it (what was done, what is left, what is manual)."""
-    notebooks = [n for n in output_dir.glob("*.ipynb") if n.stat().st_mtime >= since - 1]
+def finish(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook, began: float, last: float) -> int:
+    """The last notebook's summary, a fresh read of IAM against the review, and where the secrets are."""
+    output_dir = Path(args.output_dir)
+    notebooks = [n for n in output_dir.glob("*.ipynb") if n.stat().st_mtime >= last - 1]
     if notebooks:
-        latest = max(notebooks, key=lambda n: n.stat().st_mtime)
-        text = summary_text(json.loads(latest.read_text()))
-        if text:
-            print(f"\n{text}")
-    return 0
+        text = summary_text(json.loads(max(notebooks, key=lambda n: n.stat().st_mtime).read_text()))
+        print(f"\n{text}" if text else "")
+    left = replan(raw)
+    for step in left:
+        print(f"  → still to do: {step.action} {step.target}: {step.detail}")
+    if not left:
+        print("\nrunbook: read back from IAM: the account matches the review; a re-run would change nothing.")
+    directory = Path(runbook.params.secrets_dir).expanduser()
+    files = sorted(str(f) for f in directory.glob("*.json") if f.stat().st_mtime >= began - 1)
+    if files:
+        print("runbook: this run's secrets (mode 0600): move them to a password manager, then delete:")
+        print("\n".join(f"  {f}" for f in files))
+    return 0 if not left else 1
+
+
+def replan(raw: dict[str, Any]) -> list[Step]:
+    """Plan again from a fresh preflight and fresh reads: what the two notebook runs left undone."""
+    runbook = quietly(lambda: start_runbook(raw))
+    try:
+        quietly(runbook.check_user)
+        quietly(runbook.resolve_policies)
+        return full_plan(runbook)
+    finally:
+        runbook.conn.close()
 
 
 def summary_text(notebook: dict[str, Any]) -> str:
+    """The text of the summary section's report in an executed notebook (empty if the run stopped earlier)."""
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "code" and 'step("summary")' in "".join(cell.get("source", "")):
             for output in cell.get("outputs", []):

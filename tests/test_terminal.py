@@ -7,6 +7,7 @@ the device's key, and that the screen is the only place the code, its key and it
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -22,10 +23,10 @@ import boto3
 import pexpect
 import pyotp
 import pytest
-from terminal_screen import decode, qr_lines
 
 from runbook_lib import mfa
 from runbook_lib.sandbox import SANDBOX_ROOT_ACCESS_KEY_ID, Sandbox, set_root_state, start
+from tests.terminal_screen import decode, qr_lines
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -81,11 +82,18 @@ class Terminal:
         return int(self.child.exitstatus)
 
 
-def runbook_on_tty(tmp_path: Path, sandbox: Sandbox, user: str, *params: str, env: dict[str, str] | None = None) -> Terminal:
-    """Spawn `runbook run -p mfa_codes prompt` on a pty, HOME and every output under `tmp_path`."""
+def runbook_on_tty(
+    tmp_path: Path, sandbox: Sandbox | None, user: str, *params: str, env: dict[str, str] | None = None
+) -> Terminal:
+    """Spawn `runbook run -p mfa_codes prompt` on a pty, HOME and every output under `tmp_path`.
+
+    With a `sandbox`, the run uses it through $AWS_ENDPOINT_URL; without, the runbook starts its own.
+    """
     output_dir, secrets_dir = tmp_path / "runs", tmp_path / "secrets"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RUNBOOK_"))}
-    clean.update(HOME=str(tmp_path), AWS_ENDPOINT_URL=sandbox.endpoint_url, **(env or {}))
+    clean.update(HOME=str(tmp_path), **(env or {}))
+    if sandbox is not None:
+        clean["AWS_ENDPOINT_URL"] = sandbox.endpoint_url
     args = ["run", "--output-dir", str(output_dir), "-p", "mfa_codes", "prompt", "-p", "user_name", user]
     args += ["-p", "secrets_dir", str(secrets_dir), *params]
     log = io.StringIO()
@@ -134,7 +142,8 @@ def records(term: Terminal) -> dict[Path, str]:
             if path.is_file() and path.suffix in (".ipynb", ".html", ".json", ".txt", ".log"):
                 text = path.read_text(errors="replace")
                 if path.suffix in (".ipynb", ".json"):
-                    text += json.dumps(json.loads(text), ensure_ascii=False)
+                    with contextlib.suppress(ValueError):  # another run may be writing it right now
+                        text += json.dumps(json.loads(text), ensure_ascii=False)
                 found[path] = text
     return found
 
@@ -194,6 +203,7 @@ def test_terminal_mode_walks_password_review_qr_and_codes_to_a_finished_admin(
             assert value not in text, f"a secret or a line of the QR code is in {path}"
     assert GOOD_PASSWORD not in term.screen, "getpass does not echo"
     assert "Summary" in term.screen and "Sign in at" in term.screen
+    assert "the account matches the review; a re-run would change nothing" in term.screen
 
 
 def test_declining_the_review_changes_nothing(tmp_path: Path, sandbox: Sandbox, iam: IAMClient) -> None:
@@ -204,7 +214,7 @@ def test_declining_the_review_changes_nothing(tmp_path: Path, sandbox: Sandbox, 
     assert "nothing was changed" in term.screen
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_user(UserName="tty-declined")
-    assert not list(term.output_dir.glob("*.ipynb")) if term.output_dir.exists() else True
+    assert not term.output_dir.exists() or not list(term.output_dir.glob("*.ipynb")), "no notebook ran"
     assert not list(term.secrets_dir.glob("*.json"))
 
 
@@ -232,7 +242,21 @@ def test_a_stopped_terminal_run_resumes_with_the_same_device_and_no_password_pro
     type_codes(again, seed_of(first_uri))
     assert again.finish() == 0, again.screen
     assert len(iam.list_mfa_devices(UserName="tty-resumed")["MFADevices"]) == 1
-    assert len(iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]) == 0
+    waiting = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+    assert not [d for d in waiting if d["SerialNumber"].endswith("/tty-resumed")], "no second device was made"
+
+
+def test_without_an_endpoint_one_embedded_sandbox_serves_the_planning_and_both_notebook_runs(tmp_path: Path) -> None:
+    """The second run enables the device the first run created: only one account can make that work."""
+    term = runbook_on_tty(tmp_path, None, "tty-own-sandbox", "-p", "codecommit", "False")
+    term.answer(YES, "yes")
+    uri = read_qr(term)
+    term.child.sendline("")
+    type_codes(term, seed_of(uri))
+    assert term.finish() == 0, term.screen
+    assert term.screen.count("the embedded IAM sandbox is serving at") == 1
+    assert "step 6 MFA: enabled" in term.screen
+    assert "the account matches the review; a re-run would change nothing" in term.screen
 
 
 def test_static_root_keys_are_warned_about_before_the_yes_and_the_summary_says_how_to_delete_them(
@@ -244,8 +268,10 @@ def test_static_root_keys_are_warned_about_before_the_yes_and_the_summary_says_h
         keys = {"AWS_ACCESS_KEY_ID": SANDBOX_ROOT_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": "anything"}
         term = runbook_on_tty(tmp_path, sandbox, "tty-root-keys", "-p", "mfa", "False", env=keys)
         before_yes = term.answer(YES, "yes")
-        assert "This run uses long-term root access keys" in before_yes
-        assert "delete the root keys" in before_yes
+        preflight, _, review = before_yes.partition("Review: ")
+        assert "!  root keys" in preflight and "This run uses long-term root access keys" in preflight
+        assert "Warning: This run uses long-term root access keys" in review, "repeated right above the question"
+        assert "sign in as the new admin and delete the root keys" in review
         assert term.finish() == 0, term.screen
         summary = term.screen[term.screen.rindex("Summary") :]
         assert "Manual: delete the root user's access keys" in summary

@@ -1,0 +1,78 @@
+"""The sandbox's caller is its account's root user, and IAM reports root's state consistently.
+
+https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sandbox_support import Target
+
+from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
+
+
+def test_caller_with_a_key_no_iam_user_owns_is_the_root_user(aws: Target) -> None:
+    identity = aws.sts.get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{SANDBOX_ACCOUNT_ID}:root"
+    assert identity["UserId"] == SANDBOX_ACCOUNT_ID
+    assert identity["Account"] == SANDBOX_ACCOUNT_ID
+
+    other_key = aws.sts_as("AKIAANYOTHERKEY00001", "whatever").get_caller_identity()
+    assert other_key["Arn"] == f"arn:aws:iam::{SANDBOX_ACCOUNT_ID}:root"
+
+
+def test_caller_with_an_iam_users_key_is_that_user(aws: Target) -> None:
+    user = aws.iam.create_user(UserName="alice")["User"]
+    key = aws.iam.create_access_key(UserName="alice")["AccessKey"]
+
+    identity = aws.sts_as(key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
+
+    assert identity["Arn"] == user["Arn"]
+    assert identity["UserId"] == user["UserId"]
+
+
+def _root_row(aws: Target) -> dict[str, str]:
+    aws.iam.generate_credential_report()
+    content = aws.iam.get_credential_report()["Content"].decode()
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert rows[0]["user"] == "<root_account>"
+    return rows[0]
+
+
+def test_root_starts_with_mfa_and_without_access_keys_in_summary_and_report(aws: Target) -> None:
+    summary = aws.iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (1, 0)
+
+    row = _root_row(aws)
+    assert row["arn"] == f"arn:aws:iam::{SANDBOX_ACCOUNT_ID}:root"
+    assert (row["mfa_active"], row["access_key_1_active"]) == ("true", "false")
+
+
+@pytest.mark.parametrize(("mfa", "access_keys"), [(False, True), (True, True), (False, False)])
+def test_summary_and_credential_report_agree_on_root_state(aws: Target, mfa: bool, access_keys: bool) -> None:
+    aws.set_root_state(mfa=mfa, access_keys=access_keys)
+
+    summary = aws.iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (int(mfa), int(access_keys))
+
+    row = _root_row(aws)
+    assert (row["mfa_active"], row["access_key_1_active"]) == (str(mfa).lower(), str(access_keys).lower())
+
+
+def test_setting_one_root_field_leaves_the_other(aws: Target) -> None:
+    aws.set_root_state(access_keys=True)
+    aws.set_root_state(mfa=False)
+    summary = aws.iam.get_account_summary()["SummaryMap"]
+    assert (summary["AccountMFAEnabled"], summary["AccountAccessKeysPresent"]) == (0, 1)
+
+
+def test_credential_report_lists_users_after_root(aws: Target) -> None:
+    aws.iam.create_user(UserName="alice")
+    aws.iam.generate_credential_report()
+    content = aws.iam.get_credential_report()["Content"].decode()
+    assert [row["user"] for row in csv.DictReader(io.StringIO(content))] == ["<root_account>", "alice"]
