@@ -6,6 +6,7 @@ event hook that counts it, so a run can prove how many reads and writes it made.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ class Connection:
                 service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
             )
             client.meta.events.register("before-call.*.*", self.call_log.record)
+            client.meta.events.register("after-call.*.*", name_denied_action)
             self._clients[service] = client
         return self._clients[service]
 
@@ -137,8 +139,6 @@ def connect(
     on_progress: Callable[[str], None] | None = None,
 ) -> Connection:
     """Open clients for `target`. The sandbox is started here unless $AWS_ENDPOINT_URL names one."""
-    import boto3
-
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     sandbox = None
     if target == "sandbox":
@@ -150,10 +150,10 @@ def connect(
             sandbox = sandbox_module.start()
             endpoint = sandbox.endpoint_url
         credentials = SANDBOX_CREDENTIALS if not _has_env_keys() else {}
-        session = boto3.Session(region_name=region, **credentials)  # type: ignore[arg-type]
+        session = _session(region_name=region, **credentials)
     else:
         try:
-            session = boto3.Session(profile_name=profile or None, region_name=region)
+            session = _session(profile_name=profile or None, region_name=region)
         except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
             raise PreflightError(
                 f"Cannot use AWS profile {profile!r}: {exc}",
@@ -176,12 +176,50 @@ def connect(
     )
 
 
+@functools.cache
+def _data_loader() -> Any:
+    """botocore's service models and endpoint data, parsed once per process and shared by every session.
+
+    Each new session would otherwise parse them again (a quarter of a second per run).
+    """
+    from botocore.loaders import create_loader
+
+    return create_loader(os.environ.get("AWS_DATA_PATH"))
+
+
+def _session(**kwargs: Any) -> boto3.Session:
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _data_loader())
+    return boto3.Session(botocore_session=core, **kwargs)
+
+
 def _has_env_keys() -> bool:
     """A test or user may give the sandbox explicit keys (e.g. the sandbox root's static keys)."""
     return bool(os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"))
 
 
 PROPAGATION_CODES = ("NoSuchEntity", "EntityTemporarilyUnmodifiable")
+
+
+DENIED_CODES = ("AccessDenied", "AccessDeniedException")
+
+
+def name_denied_action(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+    """Any call the caller may not make fails with the IAM action named, read or write alike.
+
+    An `after-call` hook: it sees IAM's answer once botocore is done retrying, for every client.
+    """
+    error = parsed.get("Error") or {}
+    if error.get("Code") in DENIED_CODES:
+        action = f"{model.service_model.endpoint_prefix}:{model.name}"
+        raise PreflightError(
+            f"The caller may not call {action}: {error.get('Message', '')}",
+            parameter="profile",
+            fix=f"Run as the root user, or as an administrator allowed {action}.",
+        )
 
 
 def propagating(call: Callable[[], Any], *, wait: Callable[[], None] | None = None, attempts: int = 6) -> Any:
@@ -193,7 +231,7 @@ def propagating(call: Callable[[], Any], *, wait: Callable[[], None] | None = No
     """
     import time
 
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, WaiterError
     from botocore.retries.standard import ExponentialBackoff, RetryContext
 
     backoff = ExponentialBackoff(max_backoff=8)
@@ -204,7 +242,10 @@ def propagating(call: Callable[[], Any], *, wait: Callable[[], None] | None = No
             if exc.response["Error"]["Code"] not in PROPAGATION_CODES or attempt == attempts:
                 raise
             if wait is not None and attempt == 1 and exc.response["Error"]["Code"] == "NoSuchEntity":
-                wait()
+                try:
+                    wait()
+                except WaiterError:
+                    raise exc from None  # it never appeared: the caller explains IAM's own answer
             else:
                 time.sleep(backoff.delay_amount(RetryContext(attempt_number=attempt)))
     raise AssertionError("unreachable")

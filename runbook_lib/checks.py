@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from .errors import StepFailed
 from .report import Report
 
 if TYPE_CHECKING:
@@ -37,8 +38,17 @@ def credential_report(iam: IAMClient) -> dict[str, dict[str, str]]:
     import time
 
     # boto3 has no waiter for this: IAM answers STARTED or INPROGRESS until the report is ready.
-    while iam.generate_credential_report()["State"] != "COMPLETE":
-        time.sleep(0.2)
+    # Poll as a waiter would, with growing delays and a bound (about 40 s), never forever.
+    for attempt in range(12):
+        if iam.generate_credential_report()["State"] == "COMPLETE":
+            break
+        time.sleep(min(0.2 * 2**attempt, 5.0))
+    else:
+        raise StepFailed(
+            "IAM did not finish the credential report in time.",
+            step="GenerateCredentialReport",
+            fix="Run the Verify section again in a minute: it only reads.",
+        )
     content = iam.get_credential_report()["Content"]
     text = content.decode() if isinstance(content, bytes) else str(content)
     return {row["user"]: row for row in csv.DictReader(io.StringIO(text))}

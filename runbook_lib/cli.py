@@ -24,6 +24,7 @@ from .params import parse
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 CREATE = NOTEBOOKS / "create_admin_user.ipynb"
+DELETE = NOTEBOOKS / "delete_admin_user.ipynb"
 
 
 def _value(text: str) -> Any:
@@ -86,7 +87,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return execute(raw, html=args.html, output_dir=Path(args.output_dir))
 
 
-def execute(raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT / "runs") -> int:
+def execute(
+    raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT / "runs", notebook: Path = CREATE
+) -> int:
     """Run the notebook headless with papermill and report where the record and the secrets are."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -108,10 +111,10 @@ def execute(raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT 
     if not any(isinstance(h, _StepLines) for h in logger.handlers):
         logger.addHandler(_StepLines())
     started = time.time()
-    print(f"runbook: running {CREATE.name} on {params.target} as user {params.user_name}", flush=True)
+    print(f"runbook: running {notebook.name} on {params.target} as user {params.user_name}", flush=True)
     try:
         papermill.execute_notebook(
-            str(CREATE),
+            str(notebook),
             str(output),
             parameters=raw,
             log_output=True,
@@ -137,6 +140,20 @@ def execute(raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT 
     if html:
         print(f"runbook: HTML record: {export_html(output)}")
     return 0
+
+
+def cmd_teardown(args: argparse.Namespace) -> int:
+    """Run the teardown notebook: it reviews the removals, and makes them once confirm names the user."""
+    from .teardown import parse_params
+
+    raw = {name: _value(value) for name, value in args.parameter}
+    raw["user_name"] = args.user
+    try:
+        parse_params(raw)
+    except RunbookError as exc:
+        print(f"runbook: bad input, nothing was done.\n{exc}", file=sys.stderr)
+        return 2
+    return execute(raw, html=args.html, output_dir=Path(args.output_dir), notebook=DELETE)
 
 
 def _section_of(notebook: Path, cell_index: int) -> str:
@@ -189,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--html", action="store_true", help="also export the executed notebook as HTML")
     run.add_argument("--output-dir", default=str(ROOT / "runs"))
     run.set_defaults(func=cmd_run)
+    down = sub.add_parser("teardown", help="remove a user the runbook created (review, then -p confirm USER)")
+    down.add_argument("user", metavar="USER", help="the IAM user to remove")
+    down.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    down.add_argument("--html", action="store_true", help="also export the executed notebook as HTML")
+    down.add_argument("--output-dir", default=str(ROOT / "runs"))
+    down.set_defaults(func=cmd_teardown)
     sb = sub.add_parser("sandbox", help="serve the IAM sandbox on 127.0.0.1 in the foreground")
     sb.add_argument("--port", type=int, default=5000)
     sb.add_argument("--host", default="127.0.0.1")

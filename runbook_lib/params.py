@@ -6,6 +6,7 @@ parameter and the fix while nothing has been written.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -132,15 +133,16 @@ def parse(raw: Mapping[str, Any]) -> Parameters:
     return Parameters(**values)
 
 
-def known_regions() -> set[str]:
-    """Every region botocore knows, in every partition (read from its bundled endpoint data)."""
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows, in every partition (read once from its bundled endpoint data)."""
     import botocore.session
 
     session = botocore.session.get_session()
     regions: set[str] = set()
     for partition in session.get_available_partitions():
         regions.update(session.get_available_regions("sts", partition_name=partition))
-    return regions
+    return frozenset(regions)
 
 
 def check_name(name: Any, parameter: str) -> str:

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from . import codecommit, mfa, passwords, policies, users
 from .aws import Connection, connect
-from .errors import CodeError, ConflictError, InputError, PreflightError, RunbookError, StepFailed
+from .errors import CodeError, ConflictError, InputError, RunbookError, StepFailed
 from .identity import Preflight, run_preflight
 from .params import PARAMETER_NAMES, Parameters, parse
 from .plan import Desired, Observed, Phase, Step, plan
@@ -298,6 +298,13 @@ class Runbook:
             notes.append(self._secret_note("The Git password"))
         pending = [s for s in self.steps if s.phase == "codecommit" and s not in self.done]
         status = "waiting for MFA" if pending else ("created" if made else "already in place")
+        existing = self._git_observed().credential_ids if not made and not pending else []
+        if existing:
+            # IAM shows a credential's password once; a stop right after the create loses it.
+            notes.append(
+                f"Made by an earlier run: its password is in that run's secrets file. If it was lost, "
+                f"run again with codecommit_reset={existing[0]!r} for a new one."
+            )
         progress("codecommit", status)
         return Report(f"CodeCommit HTTPS Git credentials: {status}", rows, notes=notes)
 
@@ -353,6 +360,10 @@ class Runbook:
         self.observed = Observed(
             admin=admin, git=git, group=group, pending=pending, password_policy=self.pre.password_policy
         )
+
+    def _git_observed(self) -> users.ObservedUser:
+        assert self.observed is not None
+        return self.observed.git or self.observed.admin
 
     def _codes_available(self) -> bool:
         if self.codes is None and self.params.mfa_codes == "defer":
@@ -486,12 +497,6 @@ class Runbook:
                 f"{step.action} hit an IAM limit: {message}",
                 parameter="codecommit",
                 fix="Set codecommit_reset to an existing credential id, or codecommit=False.",
-            )
-        if code in ("AccessDenied", "AccessDeniedException"):
-            return PreflightError(
-                f"The caller may not call iam:{step.action}.",
-                parameter="profile",
-                fix=f"Run as root or as an administrator allowed iam:{step.action}.",
             )
         return StepFailed(
             f"{step.action} on {step.target} failed ({code}): {message}",

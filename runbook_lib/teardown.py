@@ -1,0 +1,354 @@
+"""Teardown: remove the admin user the runbook made, in the order IAM requires, after review and confirm.
+
+IAM refuses `DeleteUser` while anything is still attached to the user (`DeleteConflict`), so the
+removal goes in the order the IAM User Guide gives for deleting a user
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html): service-specific
+credentials; MFA devices, deactivated and then deleted; the login profile; access keys (and
+signing certificates and SSH keys, which the runbook never makes but an adopted user may have);
+managed policies detached and inline policies deleted; group memberships; then the user.
+
+Like the create runbook it plans from what IAM holds, shows the plan, and writes only once
+`confirm` names what goes. `confirm` is the user name on the sandbox, and `ACCOUNT_ID/USER_NAME`
+on real AWS, so that neither the create run's `confirm` (the account id alone) nor a confirm meant
+for another account or another user can delete anything. A re-run after a stop finishes the job;
+a re-run of a finished teardown makes no write. A user the runbook did not tag is refused unless
+`adopt=True`.
+
+Kept on purpose: the group of `grant_via="group"` (other members may rely on it), the account
+password policy, and the secrets files, which are on the machine, not in IAM.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from . import mfa, users
+from .aws import Connection, connect
+from .errors import ConflictError, InputError, StepFailed
+from .identity import Preflight, run_preflight
+from .params import Parameters, parse
+from .plan import Step
+from .report import MARK, Report
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+PARAMETERS = ("user_name", "mfa_device_name", "target", "profile", "region", "confirm", "adopt")
+"""The teardown notebook's parameters; a subset of the create runbook's, checked the same way."""
+
+SECTIONS = {
+    "preflight": "0 Preflight",
+    "user": "1 The user",
+    "review": "2 Review",
+    "remove": "3 Remove",
+    "verify": "4 Verify",
+}
+
+
+def progress(section: str, status: str) -> None:
+    """One line per step, as the create runbook prints them: `runbook teardown` streams these."""
+    print(f"▶ step {SECTIONS[section]}: {status}", file=sys.stdout, flush=True)
+
+
+# --- what IAM holds --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Everything that must go before IAM lets the user go, as read now."""
+
+    user_name: str
+    exists: bool = False
+    ours: bool = False
+    service_credentials: tuple[tuple[str, str], ...] = ()  # (service, credential id)
+    mfa_devices: tuple[str, ...] = ()  # serials assigned to the user
+    pending_devices: tuple[str, ...] = ()  # unassigned virtual devices the runbook made for it
+    login_profile: bool = False
+    access_keys: tuple[str, ...] = ()
+    signing_certificates: tuple[str, ...] = ()
+    ssh_public_keys: tuple[str, ...] = ()
+    attached_policies: tuple[str, ...] = ()
+    inline_policies: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+def observe(iam: IAMClient, user_name: str, device_name: str = "") -> Holdings:
+    """Read the user and all it holds; a missing user costs one call (plus the pending-device scan)."""
+    pending = tuple(d.serial for d in mfa.find_pending(iam, device_name or user_name))
+    try:
+        user = iam.get_user(UserName=user_name)["User"]
+    except iam.exceptions.NoSuchEntityException:
+        return Holdings(user_name, pending_devices=pending)
+    try:
+        iam.get_login_profile(UserName=user_name)
+        login = True
+    except iam.exceptions.NoSuchEntityException:
+        login = False
+    credentials = iam.list_service_specific_credentials(UserName=user_name)["ServiceSpecificCredentials"]
+    return Holdings(
+        user_name,
+        exists=True,
+        ours=users._ours(user.get("Tags")),  # type: ignore[arg-type]
+        service_credentials=tuple((c["ServiceName"], c["ServiceSpecificCredentialId"]) for c in credentials),
+        mfa_devices=tuple(d["SerialNumber"] for d in _pages(iam, "list_mfa_devices", "MFADevices", user_name)),
+        pending_devices=pending,
+        login_profile=login,
+        access_keys=tuple(k["AccessKeyId"] for k in _pages(iam, "list_access_keys", "AccessKeyMetadata", user_name)),
+        signing_certificates=tuple(
+            c["CertificateId"] for c in _pages(iam, "list_signing_certificates", "Certificates", user_name)
+        ),
+        ssh_public_keys=tuple(
+            k["SSHPublicKeyId"] for k in _pages(iam, "list_ssh_public_keys", "SSHPublicKeys", user_name)
+        ),
+        attached_policies=tuple(
+            p["PolicyArn"] for p in _pages(iam, "list_attached_user_policies", "AttachedPolicies", user_name)
+        ),
+        inline_policies=tuple(_pages(iam, "list_user_policies", "PolicyNames", user_name)),
+        groups=tuple(g["GroupName"] for g in _pages(iam, "list_groups_for_user", "Groups", user_name)),
+    )
+
+
+def _pages(iam: IAMClient, operation: str, key: str, user_name: str) -> list[Any]:
+    paginator = iam.get_paginator(operation)  # type: ignore[call-overload]
+    return [item for page in paginator.paginate(UserName=user_name) for item in page[key]]
+
+
+def plan(h: Holdings) -> list[Step]:
+    """Every removal still needed, in the order IAM requires; empty once the user is gone."""
+    u = h.user_name
+    steps = [
+        Step("codecommit", "DeleteServiceSpecificCredential", u, f"delete {service} credential {cid}", cid)
+        for service, cid in h.service_credentials
+    ]
+    for serial in h.mfa_devices:
+        steps.append(Step("mfa", "DeactivateMFADevice", u, f"deactivate MFA device {serial}", serial))
+        if serial.startswith("arn:"):  # a hardware or FIDO device is deactivated, not deleted
+            steps.append(Step("mfa", "DeleteVirtualMFADevice", serial, f"delete virtual MFA device {serial}", serial))
+    steps += [
+        Step("mfa", "DeleteVirtualMFADevice", s, f"delete unassigned device {s} left by a stopped run", s)
+        for s in h.pending_devices
+    ]
+    if h.login_profile:
+        steps.append(Step("user", "DeleteLoginProfile", u, "delete the console password (login profile)"))
+    steps += [Step("user", "DeleteAccessKey", u, f"delete access key {k}", k) for k in h.access_keys]
+    steps += [
+        Step("user", "DeleteSigningCertificate", u, f"delete signing certificate {c}", c)
+        for c in h.signing_certificates
+    ]
+    steps += [Step("user", "DeleteSSHPublicKey", u, f"delete SSH public key {k}", k) for k in h.ssh_public_keys]
+    steps += [Step("user", "DetachUserPolicy", u, f"detach {arn}", arn) for arn in h.attached_policies]
+    steps += [Step("user", "DeleteUserPolicy", u, f"delete inline policy {name}", name) for name in h.inline_policies]
+    steps += [Step("user", "RemoveUserFromGroup", u, f"remove {u} from group {g}", g) for g in h.groups]
+    if h.exists:
+        steps.append(Step("user", "DeleteUser", u, f"delete IAM user {u}"))
+    return steps
+
+
+# --- the removals ----------------------------------------------------------------------------------
+
+REMOVALS: dict[str, Callable[[IAMClient, Step], object]] = {
+    "DeleteServiceSpecificCredential": lambda iam, s: iam.delete_service_specific_credential(
+        UserName=s.target, ServiceSpecificCredentialId=s.arg
+    ),
+    "DeactivateMFADevice": lambda iam, s: iam.deactivate_mfa_device(UserName=s.target, SerialNumber=s.arg),
+    "DeleteVirtualMFADevice": lambda iam, s: iam.delete_virtual_mfa_device(SerialNumber=s.arg),
+    "DeleteLoginProfile": lambda iam, s: iam.delete_login_profile(UserName=s.target),
+    "DeleteAccessKey": lambda iam, s: iam.delete_access_key(UserName=s.target, AccessKeyId=s.arg),
+    "DeleteSigningCertificate": lambda iam, s: iam.delete_signing_certificate(UserName=s.target, CertificateId=s.arg),
+    "DeleteSSHPublicKey": lambda iam, s: iam.delete_ssh_public_key(UserName=s.target, SSHPublicKeyId=s.arg),
+    "DetachUserPolicy": lambda iam, s: iam.detach_user_policy(UserName=s.target, PolicyArn=s.arg),
+    "DeleteUserPolicy": lambda iam, s: iam.delete_user_policy(UserName=s.target, PolicyName=s.arg),
+    "RemoveUserFromGroup": lambda iam, s: iam.remove_user_from_group(GroupName=s.arg, UserName=s.target),
+    "DeleteUser": lambda iam, s: iam.delete_user(UserName=s.target),
+}
+
+
+def explain(step: Step, exc: ClientError) -> StepFailed:
+    """IAM's refusal as a message naming the step and the way to finish.
+
+    A caller lacking the permission never gets here: the connection names the missing IAM action.
+    """
+    error = exc.response["Error"]
+    return StepFailed(
+        f"{step.action} on {step.target} failed ({error['Code']}): {error.get('Message', '')}",
+        step=step.action,
+        fix="Run the teardown again: it reads what IAM holds now and removes only what is left.",
+    )
+
+
+# --- one teardown ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Teardown:
+    """One teardown run: parameters, connection, what the user holds, the plan, and what was removed."""
+
+    params: Parameters
+    conn: Connection
+    pre: Preflight
+    held: Holdings | None = None
+    steps: list[Step] = field(default_factory=list)
+    done: list[Step] = field(default_factory=list)
+    reviewed: bool = False
+
+    def sections(self) -> dict[str, Callable[[], Report]]:
+        return {
+            "preflight": self.preflight_report,
+            "user": self.check_user,
+            "review": self.review,
+            "remove": self.remove,
+            "verify": self.verify,
+        }
+
+    @property
+    def expected_confirm(self) -> str:
+        """What `confirm` must say: the user, and on real AWS also the account, that will be deleted."""
+        if self.params.target == "aws":
+            return f"{self.pre.account_id}/{self.params.user_name}"
+        return self.params.user_name
+
+    # --- 0 preflight -------------------------------------------------------------------------------
+
+    def preflight_report(self) -> Report:
+        rows = [(MARK[f.level], f.topic, f.message + (f"  Fix: {f.fix}" if f.fix else "")) for f in self.pre.findings]
+        return Report("Preflight: who is calling, and where", rows, ("", "check", "finding"))
+
+    # --- 1 the user --------------------------------------------------------------------------------
+
+    def check_user(self) -> Report:
+        """Read everything the user holds; refuse a user this runbook did not create, unless adopted."""
+        p = self.params
+        self.held = observe(self.conn.iam, p.user_name, p.mfa_device_name)
+        h = self.held
+        if h.exists and not h.ours and not p.adopt:
+            raise ConflictError(
+                f"User {p.user_name!r} was not created by this runbook; nothing was removed.",
+                parameter="user_name",
+                fix="Check the name. To remove this user anyway, review what it holds, then set adopt=True.",
+            )
+        if not h.exists:
+            left = f", but {len(h.pending_devices)} unassigned MFA device(s) a stopped run made for it remain"
+            state = "does not exist" + (left if h.pending_devices else "")
+        else:
+            state = "exists (created by this runbook)" if h.ours else "exists; adopted (adopt=True)"
+        progress("user", state)
+        rows = [
+            ("state", state),
+            ("Git and other service credentials", str(len(h.service_credentials))),
+            ("MFA devices", ", ".join(h.mfa_devices) or "none"),
+            ("unassigned MFA devices left by a run", ", ".join(h.pending_devices) or "none"),
+            ("console password", "yes" if h.login_profile else "no"),
+            ("access keys", str(len(h.access_keys))),
+            ("policies", ", ".join((*h.attached_policies, *h.inline_policies)) or "none"),
+            ("groups", ", ".join(h.groups) or "none"),
+        ]
+        return Report(f"User {p.user_name}", rows)
+
+    # --- 2 review ----------------------------------------------------------------------------------
+
+    def review(self) -> Report:
+        """The plan: every removal, in IAM's order, and nothing else."""
+        if self.held is None:
+            self.check_user()
+        assert self.held is not None
+        self.steps, self.reviewed = plan(self.held), True
+        kept = [
+            "Kept: the account password policy, and the secrets files on this machine (delete them yourself).",
+        ]
+        if self.held.groups:
+            kept.insert(0, f"Kept: group(s) {', '.join(self.held.groups)} and their policies; others may use them.")
+        if not self.steps:
+            progress("review", "nothing to do: nothing of this user is left")
+            return Report("Review: nothing to remove", notes=kept)
+        progress("review", f"{len(self.steps)} removal(s) planned")
+        for s in self.steps:
+            print(f"▶   {s.action}: {s.detail}", flush=True)
+        rows = [(s.action, s.target, s.detail) for s in self.steps]
+        go = (
+            "confirm names this user: the next cell makes these removals."
+            if self.params.confirm == self.expected_confirm
+            else f"To go ahead, set confirm = {self.expected_confirm!r} and run the next cell."
+        )
+        notes = [go, *kept]
+        return Report(f"Review: {len(self.steps)} removal(s)", rows, ("IAM action", "on", "what"), notes)
+
+    # --- 3 remove ----------------------------------------------------------------------------------
+
+    def remove(self) -> Report:
+        """Apply the reviewed plan, once `confirm` names what goes; a stop part-way is finished by a re-run."""
+        if not self.reviewed:
+            self.review()  # a skipped review cell: the plan is shown here, and confirm still decides
+        if not self.steps:
+            progress("remove", "nothing to do")
+            return Report("Nothing removed: nothing was left")
+        if self.params.confirm != self.expected_confirm:
+            raise InputError(
+                f"Deleting user {self.params.user_name!r} needs confirmation; nothing was removed.",
+                parameter="confirm",
+                fix=f"Review the {len(self.steps)} removal(s) above, then set confirm={self.expected_confirm!r}.",
+            )
+        for step in [s for s in self.steps if s not in self.done]:
+            try:
+                REMOVALS[step.action](self.conn.iam, step)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "NoSuchEntity":  # already gone is what we wanted
+                    raise explain(step, exc) from None
+            self.done.append(step)
+        progress("remove", f"{len(self.done)} removal(s) made")
+        return Report("Removed", [(MARK["ok"], s.action, s.detail) for s in self.done])
+
+    # --- 4 verify ----------------------------------------------------------------------------------
+
+    def verify(self) -> Report:
+        """Read IAM again: the user and the devices the runbook made for it are gone."""
+        left = plan(observe(self.conn.iam, self.params.user_name, self.params.mfa_device_name))
+        if left:
+            progress("verify", f"{len(left)} thing(s) still there: run again")
+            rows = [(MARK["warn"], s.action, s.detail) for s in left]
+            return Report("Still there (run the teardown again)", rows, ("", "IAM action", "what"))
+        progress("verify", f"{self.params.user_name} is gone, with everything it held")
+        return Report(f"Verified: {self.params.user_name} no longer exists, and no MFA device of it is left")
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def parse_params(raw: Mapping[str, Any]) -> Parameters:
+    """The create runbook's checks, on the teardown's parameters only."""
+    unknown = sorted(set(raw) - set(PARAMETERS))
+    if unknown:
+        raise InputError(
+            f"Teardown has no parameter {unknown[0]!r}.",
+            parameter=unknown[0],
+            fix=f"Use only: {', '.join(PARAMETERS)}.",
+        )
+    return parse(raw)
+
+
+def start(namespace: Mapping[str, Any]) -> Teardown:
+    """Section 0: check the parameters, connect and run preflight (reads only).
+
+    `namespace` is the notebook's globals (or any mapping); only the teardown's parameters are read.
+    """
+    params = parse_params({k: v for k, v in namespace.items() if k in PARAMETERS})
+    conn = connect(params.target, params.region, params.profile)
+    try:
+        pre = run_preflight(conn)
+    except BaseException:
+        conn.close()
+        raise
+    progress("preflight", f"{'root' if pre.is_root else pre.caller_arn} in {pre.account_id} ({params.target})")
+    return Teardown(params=params, conn=conn, pre=pre)
+
+
+def run_headless(namespace: Mapping[str, Any]) -> Teardown:
+    """The whole teardown without a notebook: the same calls as the notebook's cells."""
+    td = start(namespace)
+    for section in td.sections().values():
+        section()
+    return td
