@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test lint typecheck unit browser bench notebook chromium clean
+.PHONY: demo test lint browser screenshots bench notebook chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ lint: $(STAMP)
 ## test: everything: lint, types, unit, sandbox, papermill, nbval, terminal and browser tests
 test: $(STAMP) chromium lint
 	$(BIN)/pytest -q -p no:cacheprovider
+
+## browser: the panels in JupyterLab and Voila, in Debian's chromium
+browser: $(STAMP) chromium
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser
+
+## screenshots: refresh docs/screenshots from the Voila run
+screenshots: $(STAMP) chromium
+	RUNBOOK_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider -m browser tests/browser
 
 ## notebook: refresh the committed notebook's outputs from a headless sandbox run
 notebook: $(STAMP)

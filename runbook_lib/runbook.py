@@ -399,7 +399,8 @@ class Runbook:
 
     def _secret_note(self, what: str) -> str:
         path = self.secrets.path if self.secrets else None
-        return f"{what}: written to {path} (mode 0600). It is not shown in this notebook."
+        shown = "Shown once in the panel, then cleared." if self.interactive else "It is not shown in this notebook."
+        return f"{what}: written to {path} (mode 0600). {shown}"
 
     def _execute(self, step: Step) -> None:
         p, iam = self.params, self.conn.iam
