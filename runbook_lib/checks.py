@@ -1,7 +1,8 @@
 """Final verification: the controls auditors run (CIS AWS Foundations v3.0, Prowler), read from IAM.
 
-The checks never trust what the run thinks it did: they read the credential report, the account
-summary, the password policy and the user's attachments and MFA devices afresh.
+The checks never trust what the run thinks it did: they read the credential report and the user's
+attachments and MFA devices afresh. What the run does not change (the root user's keys and MFA, and
+the password policy unless the run set it) comes from preflight's reading, so no fact is read twice.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from .errors import StepFailed
+from .passwords import PasswordPolicy
 from .report import Report
 
 if TYPE_CHECKING:
@@ -54,12 +56,26 @@ def credential_report(iam: IAMClient) -> dict[str, dict[str, str]]:
     return {row["user"]: row for row in csv.DictReader(io.StringIO(text))}
 
 
-def verify(iam: IAMClient, user_name: str) -> list[Check]:
+@dataclass(frozen=True)
+class Known:
+    """Facts preflight read that this run did not change: verify does not read them a second time.
+
+    `password_policy` is None when the run changed the policy: then verify reads it afresh.
+    """
+
+    root_mfa: bool
+    root_access_keys: bool
+    password_policy: PasswordPolicy | None
+
+
+def verify(iam: IAMClient, user_name: str, known: Known | None = None) -> list[Check]:
     """Read the account back and judge each control that bears on this procedure."""
     report = credential_report(iam)
     root = report.get("<root_account>", {})
     row = report.get(user_name, {})
-    summary = iam.get_account_summary()["SummaryMap"]
+    if known is None:
+        summary = iam.get_account_summary()["SummaryMap"]
+        known = Known(bool(summary.get("AccountMFAEnabled")), bool(summary.get("AccountAccessKeysPresent")), None)
     attached = [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=user_name)["AttachedPolicies"]]
     inline = iam.list_user_policies(UserName=user_name)["PolicyNames"]
     devices = iam.list_mfa_devices(UserName=user_name)["MFADevices"]
@@ -69,16 +85,18 @@ def verify(iam: IAMClient, user_name: str) -> list[Check]:
         for g in groups
         for p in iam.list_attached_group_policies(GroupName=g)["AttachedPolicies"]
     )
-    try:
-        policy = iam.get_account_password_policy()["PasswordPolicy"]
-    except iam.exceptions.NoSuchEntityException:
-        policy = {}
+    policy = known.password_policy
+    if policy is None:
+        try:
+            policy = PasswordPolicy.from_api(iam.get_account_password_policy()["PasswordPolicy"])  # type: ignore[arg-type]
+        except iam.exceptions.NoSuchEntityException:
+            policy = PasswordPolicy()
     keys = [row.get("access_key_1_active") == "true", row.get("access_key_2_active") == "true"]
     root_keys = root.get("access_key_1_active") == "true" or root.get("access_key_2_active") == "true"
-    root_keys = root_keys or bool(summary.get("AccountAccessKeysPresent"))
-    root_mfa = root.get("mfa_active") == "true" or bool(summary.get("AccountMFAEnabled"))
-    length = int(policy.get("MinimumPasswordLength", 0) or 0)
-    reuse = int(policy.get("PasswordReusePrevention", 0) or 0)
+    root_keys = root_keys or known.root_access_keys
+    root_mfa = root.get("mfa_active") == "true" or known.root_mfa
+    length = 0 if policy.is_default else policy.minimum_length
+    reuse = policy.password_reuse_prevention or 0
     console = row.get("password_enabled") == "true"
     return [
         Check("1.10", "iam_user_mfa_enabled_console_access", "Console users have MFA",

@@ -87,17 +87,51 @@ def cmd_run(args: argparse.Namespace) -> int:
     return execute(raw, html=args.html, output_dir=Path(args.output_dir))
 
 
+def _start_kernel() -> Any:
+    """Launch the notebook's kernel before papermill is imported, so that it boots (its own process) meanwhile.
+
+    papermill gets it as `km`; nbclient runs on the same per-thread event loop as `run_sync` here.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    kernel = AsyncKernelManager(kernel_name="python3")
+    run_sync(kernel.start_kernel)(cwd=str(NOTEBOOKS))
+    return kernel
+
+
+def _stop_kernel(kernel: Any) -> None:
+    """Kill it: the last cell has run, and a graceful shutdown would only wait for an idle kernel."""
+    from jupyter_core.utils import run_sync
+
+    run_sync(kernel.shutdown_kernel)(now=True)
+
+
+def _import_papermill() -> Any:
+    """papermill, without the 1.2 s that jsonschema spends building rfc3987-syntax's IRI parsers.
+
+    nbformat validates notebooks with jsonschema, whose format checkers import rfc3987_syntax (about
+    35 Lark grammars built at import time). No notebook schema uses the `iri` format, and jsonschema
+    leaves that checker out when the module cannot be imported.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import papermill
+
+    return papermill
+
+
 def execute(
     raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT / "runs", notebook: Path = CREATE
 ) -> int:
     """Run the notebook headless with papermill and report where the record and the secrets are."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     params = parse(raw)
     sandbox_thread = None
     if params.target == "sandbox" and not os.environ.get("AWS_ENDPOINT_URL"):
         sandbox_thread, holder = _start_sandbox_beside_kernel()
+    kernel = _start_kernel()
+    papermill = _import_papermill()
+    from papermill.exceptions import PapermillExecutionError
+
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     output = output_dir / f"{stamp}-{params.user_name}.ipynb"
@@ -121,6 +155,7 @@ def execute(
             progress_bar=False,
             cwd=str(NOTEBOOKS),
             kernel_name="python3",
+            km=kernel,
         )
     except PapermillExecutionError as exc:
         print(
@@ -129,6 +164,7 @@ def execute(
         print(f"runbook: the executed notebook is {output}", file=sys.stderr)
         return 1
     finally:
+        _stop_kernel(kernel)
         if sandbox_thread is not None:
             sandbox_thread.join(timeout=30)
             if "sandbox" in holder:

@@ -7,6 +7,7 @@ parameter and the fix while nothing has been written.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -135,14 +136,16 @@ def parse(raw: Mapping[str, Any]) -> Parameters:
 
 @functools.cache
 def known_regions() -> frozenset[str]:
-    """Every region botocore knows, in every partition (read once from its bundled endpoint data)."""
-    import botocore.session
+    """Every region botocore knows, in every partition, read once from its bundled `partitions.json`.
 
-    session = botocore.session.get_session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("sts", partition_name=partition))
-    return frozenset(regions)
+    Read directly (7 kB) rather than through a botocore session, which costs an import of
+    `botocore.session` (0.3 s) and a parse of the 1.2 MB `endpoints.json` before the first call.
+    The `aws-global`-style names are endpoint aliases, not regions.
+    """
+    from importlib.resources import files
+
+    data = json.loads(files("botocore").joinpath("data/partitions.json").read_text())
+    return frozenset(r for p in data["partitions"] for r in p["regions"] if not r.endswith("-global"))
 
 
 def check_name(name: Any, parameter: str) -> str:

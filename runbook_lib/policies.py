@@ -1,7 +1,8 @@
 """Finding AWS-managed policies by name, the way the console's search box does.
 
-`Billing` is not at `arn:aws:iam::aws:policy/Billing` but under `job-function/`, so names are
-resolved against the account's list of AWS-managed policies, not guessed into ARNs.
+`Billing` is not at `arn:aws:iam::aws:policy/Billing` but under `job-function/`. An exact name is
+read at the one path AWS keeps it under (`lookup`, one `GetPolicy` each); any other name is resolved
+against the account's list of AWS-managed policies (two pages of 1,000), never guessed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,39 @@ def list_aws_managed(iam: IAMClient) -> list[PolicyRef]:
     for page in iam.get_paginator("list_policies").paginate(Scope="AWS", PaginationConfig={"PageSize": 1000}):
         out.extend(PolicyRef(p["PolicyName"], p["Arn"], p.get("Path", "/")) for p in page["Policies"])
     return out
+
+
+# AWS's managed policies for job functions that do not live at the root path.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html
+JOB_FUNCTION_NAMES = frozenset(
+    {"Billing", "DatabaseAdministrator", "DataScientist", "NetworkAdministrator", "SupportUser",
+     "SystemAdministrator", "ViewOnlyAccess"}
+)  # fmt: skip
+
+
+def lookup(iam: IAMClient, names: list[str]) -> list[PolicyRef] | None:
+    """Each exact name (or ARN) read with one `GetPolicy`, or None when one is not found that way.
+
+    A name is tried at the one path AWS keeps it under, so the usual names cost one small call each
+    instead of two pages of the whole catalogue; anything else (a typo, a partial name) falls back to
+    the catalogue and its console-style search.
+    """
+    from botocore.exceptions import ClientError
+
+    found: list[PolicyRef] = []
+    for name in names:
+        path = "/job-function/" if name in JOB_FUNCTION_NAMES else "/"
+        arn = name if name.startswith("arn:") else f"arn:aws:iam::aws:policy{path}{name}"
+        try:
+            policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchEntity", "InvalidInput", "ValidationError"):
+                return None  # not an exact name: the catalogue's search will say what matches
+            raise
+        ref = PolicyRef(policy["PolicyName"], policy["Arn"], policy.get("Path", "/"))
+        if ref not in found:
+            found.append(ref)
+    return found
 
 
 def search(catalogue: list[PolicyRef], text: str) -> list[PolicyRef]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -21,7 +22,14 @@ from .identity import Preflight, run_preflight
 from .params import PARAMETER_NAMES, Parameters, parse
 from .plan import Desired, Observed, Phase, Step, plan
 from .report import MARK, Report
-from .secrets import SecretsFile, ensure_private_dir, read_mfa_codes, read_password, register
+from .secrets import (
+    SecretsFile,
+    ensure_private_dir,
+    read_mfa_codes,
+    read_password,
+    refuse_secret_parameters,
+    register,
+)
 
 SECTIONS = {
     "preflight": "0 Preflight",
@@ -171,10 +179,8 @@ class Runbook:
 
     def resolve_policies(self) -> Report:
         p = self.params
-        if self.catalogue is None:
-            self.catalogue = policies.list_aws_managed(self.conn.iam)
-        chosen = policies.resolve(self.catalogue, p.policies)
-        git = policies.resolve(self.catalogue, [GIT_POLICY]) if p.codecommit_user else []
+        chosen = self._resolve(p.policies)
+        git = self._resolve([GIT_POLICY]) if p.codecommit_user else []
         self.desired = Desired(
             user_name=p.user_name,
             console_access=p.console_access,
@@ -194,6 +200,15 @@ class Runbook:
         how = "to the user" if p.grant_via == "user" else f"through group {p.group_name}"
         progress("permissions", ", ".join(c.name for c in chosen) + f" ({how})")
         return Report(f"Permissions, granted {how}", [(c.name, c.arn) for c in chosen], ("policy", "ARN"))
+
+    def _resolve(self, names: list[str]) -> list[policies.PolicyRef]:
+        """Exact names by `GetPolicy`; the whole catalogue (two pages) only when that does not find them."""
+        found = policies.lookup(self.conn.iam, names) if self.catalogue is None else None
+        if found is not None:
+            return found
+        if self.catalogue is None:
+            self.catalogue = policies.list_aws_managed(self.conn.iam)
+        return policies.resolve(self.catalogue, names)
 
     # --- 4 review -----------------------------------------------------------------------------
 
@@ -341,7 +356,13 @@ class Runbook:
         """Read the account back and report the auditors' controls (CIS v3.0 / Prowler)."""
         from . import checks
 
-        results = checks.verify(self.conn.iam, self.params.user_name)
+        changed_policy = any(s.action == "UpdateAccountPasswordPolicy" for s in self.done)
+        known = checks.Known(
+            root_mfa=self.pre.root_mfa,
+            root_access_keys=self.pre.root_access_keys,
+            password_policy=None if changed_policy else self.pre.password_policy,
+        )
+        results = checks.verify(self.conn.iam, self.params.user_name, known)
         failed = [c.prowler for c in results if c.status == "FAIL"]
         progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
         return checks.as_report(results)
@@ -513,11 +534,9 @@ def start(namespace: Mapping[str, Any], *, on_progress: Callable[[str], None] | 
     any other secret-looking name is refused before it can travel further.
     """
     raw = {k: v for k, v in namespace.items() if k in PARAMETER_NAMES}
-    from .secrets import refuse_secret_parameters
-
     refuse_secret_parameters({k: v for k, v in namespace.items() if _user_value(k, v)})
     params = parse(raw)
-    ensure_private_dir(__import__("pathlib").Path(params.secrets_dir).expanduser())
+    ensure_private_dir(Path(params.secrets_dir).expanduser())
     conn = connect(params.target, params.region, params.profile, on_progress=on_progress)
     try:
         pre = run_preflight(conn)

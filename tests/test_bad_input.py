@@ -244,7 +244,7 @@ def test_expired_or_rejected_credentials_are_refused_with_how_to_refresh_them(ac
     assert code in err.message and "aws sso login" in (err.fix or "")
 
 
-DENIED = ["ListAccountAliases", "GetAccountPasswordPolicy", "GetAccountSummary", "GetUser", "ListPolicies"]
+DENIED = ["ListAccountAliases", "GetAccountPasswordPolicy", "GetAccountSummary", "GetUser", "GetPolicy"]
 
 
 @pytest.mark.parametrize("action", [*DENIED, "CreateUser"])
@@ -252,7 +252,7 @@ def test_a_caller_lacking_a_permission_is_told_the_missing_iam_action(account: A
     """IAM answers AccessDenied (HTTP 403); the message names `iam:<Action>`, the policy's own word."""
     account.faults.deny(action)
     attempted = ("CreateUser",) if action == "CreateUser" else ()
-    err = refused(account, "profile", attempted=attempted, list_policies=action == "ListPolicies")
+    err = refused(account, "profile", attempted=attempted, list_policies=action == "GetPolicy")
     assert isinstance(err, PreflightError) and f"iam:{action}" in str(err)
 
 
