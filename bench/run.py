@@ -17,8 +17,7 @@ The output is Markdown, ready for BENCHMARKS.md.
     .venv/bin/python bench/run.py --rounds 15    # tighter medians
     .venv/bin/python bench/run.py --profile      # also: import costs, (a) with its own sandbox, lean (d)
 
-`bench/compare.py` measures a proposed change (a copy of the tree) against this one; the proposed
-diffs are in `bench/proposed/`.
+`bench/compare.py` measures a proposed change (a copy of the tree) against this one.
 """
 
 from __future__ import annotations
@@ -436,7 +435,7 @@ def report_startup(results: dict[str, Any], probe: dict[str, Any]) -> None:
     if prof:
         rows += [
             (
-                "`import papermill`, stock (what (d) pays, and (a) before the proposed diff 1)",
+                "`import papermill`, stock (what (d) pays; `runbook run` hides rfc3987_syntax)",
                 f"{prof['papermill_import']:.2f} s",
             ),
             ("`import runbook_lib.runbook, boto3` (the first cell, in the kernel)", f"{prof['kernel_imports']:.2f} s"),
