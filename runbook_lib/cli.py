@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 CREATE = NOTEBOOKS / "create_admin_user.ipynb"
 DELETE = NOTEBOOKS / "delete_admin_user.ipynb"
+WIZARD_TEMPLATES = Path(__file__).resolve().parent / "jupyter"
 
 
 def _value(text: str) -> Any:
@@ -230,8 +231,20 @@ def cmd_lab(args: argparse.Namespace) -> int:
     os.execvp(sys.executable, [sys.executable, "-m", "jupyterlab", f"--notebook-dir={NOTEBOOKS}", *args.rest])
 
 
+def wizard_command(notebook: Path = CREATE, *extra: str) -> tuple[list[str], dict[str, str]]:
+    """Voila on the notebook with the `wizard` template, which shows only the panels (no prose, no code).
+
+    The template ships in this package; JUPYTER_PATH points Voila at it.
+    """
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(WIZARD_TEMPLATES), env.get("JUPYTER_PATH")]))
+    argv = [sys.executable, "-m", "voila", str(notebook), "--template=wizard", "--strip_sources=True", *extra]
+    return argv, env
+
+
 def cmd_wizard(args: argparse.Namespace) -> int:
-    os.execvp(sys.executable, [sys.executable, "-m", "voila", str(CREATE), "--strip_sources=True", *args.rest])
+    argv, env = wizard_command(CREATE, *args.rest)
+    os.execvpe(argv[0], argv, env)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from runbook_lib.cli import wizard_command
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "create_admin_user.ipynb"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -112,10 +114,18 @@ def _stop(server: Server) -> None:
 
 
 def _start(
-    name: str, argv: list[str], home: Path, root: Path, token: str, port: int, endpoint: str, ready: str
+    name: str,
+    argv: list[str],
+    home: Path,
+    root: Path,
+    token: str,
+    port: int,
+    endpoint: str,
+    ready: str,
+    extra_env: dict[str, str] | None = None,
 ) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RUNBOOK_", "JUPYTER", "IPYTHON"))}
-    env.update(HOME=str(home), AWS_ENDPOINT_URL=endpoint, PYTHONUNBUFFERED="1")
+    env.update(HOME=str(home), AWS_ENDPOINT_URL=endpoint, PYTHONUNBUFFERED="1", **(extra_env or {}))
     log = ARTIFACTS / f"{name}-server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
@@ -198,18 +208,20 @@ def voila(tmp_path_factory: pytest.TempPathFactory, browser_sandbox: Any) -> Ite
     """`runbook wizard`'s command line, on a free port, with a token."""
     home, root = _private_home(tmp_path_factory.mktemp("voila"))
     token, port = uuid.uuid4().hex, free_port()
-    argv = [
-        sys.executable,
-        "-m",
+    argv, wizard_env = wizard_command(
+        root / NOTEBOOK.name, "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", f"--token={token}"
+    )
+    server = _start(
         "voila",
-        str(root / NOTEBOOK.name),
-        "--strip_sources=True",
-        "--no-browser",
-        "--Voila.ip=127.0.0.1",
-        f"--port={port}",
-        f"--token={token}",
-    ]
-    server = _start("voila", argv, home, root, token, port, browser_sandbox.endpoint_url, "/voila/static/voila.js")
+        argv,
+        home,
+        root,
+        token,
+        port,
+        browser_sandbox.endpoint_url,
+        "/voila/static/voila.js",
+        extra_env={"JUPYTER_PATH": wizard_env["JUPYTER_PATH"]},
+    )
     yield server
     _stop(server)
 

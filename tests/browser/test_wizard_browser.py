@@ -162,6 +162,8 @@ def test_voila_wizard_shows_only_the_panels_and_creates_the_user(
     seen = go_through(page, user_name="wizard-admin")
     assert leaked(left_on_page(page), seen) == []
     assert page.page.locator(".jp-InputArea-editor, .jp-CodeMirrorEditor").count() == 0  # no code, only panels
+    assert page.page.locator(".jp-MarkdownOutput, .jp-RenderedMarkdown").count() == 0  # and no prose
+    assert page.page.get_by_text("Create your AWS account's first administrative IAM user").count() == 0
     assert_account_holds(browser_sandbox.endpoint_url, "wizard-admin")
     assert_secrets_match(voila, seen, "wizard-admin")
     page.shot("99-wizard")
