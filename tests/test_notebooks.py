@@ -58,3 +58,22 @@ def test_committed_notebooks_carry_no_run_metadata_or_widget_state() -> None:
         tags = [t for c in nb["cells"] for t in c.get("metadata", {}).get("tags", [])]
         assert "injected-parameters" not in tags and tags.count("parameters") == 1, path
         assert all(o.get("output_type") != "error" for c in nb["cells"] for o in c.get("outputs", [])), path
+
+
+def test_teardown_notebook_runs_clean_under_nbval(tmp_path: Path) -> None:
+    """nbval over the teardown notebook (it keeps no outputs, so lax): on an account without the user
+    it reviews, removes nothing, verifies, and raises nowhere."""
+    notebook = ROOT / "notebooks" / "delete_admin_user.ipynb"
+    prepared = tmp_path / notebook.name
+    papermill.execute_notebook(
+        str(notebook), str(prepared), parameters={"user_name": "nobody-here"}, prepare_only=True, progress_bar=False
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", str(prepared)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
