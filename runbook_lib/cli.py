@@ -96,7 +96,9 @@ def _start_kernel() -> Any:
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    kernel = AsyncKernelManager(kernel_name="python3")
+    # IPC sockets in a private runtime directory, not TCP ports on 127.0.0.1: nothing else on the
+    # machine can reach the kernel, and ipykernel has no reason to warn about plain-text TCP.
+    kernel = AsyncKernelManager(kernel_name="python3", transport="ipc")
     run_sync(kernel.start_kernel)(cwd=str(NOTEBOOKS))
     return kernel
 
