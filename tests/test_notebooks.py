@@ -16,38 +16,23 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def test_committed_notebook_outputs_match_a_fresh_headless_run(tmp_path: Path) -> None:
-    """The notebook reads as a finished tutorial, and what it shows is what a run prints today."""
-    prepared = tmp_path / NOTEBOOK.name
+def nbval(notebook: Path, tmp_path: Path, parameters: dict[str, object], *flags: str) -> None:
+    """Inject `parameters` as papermill would (keeping the committed outputs), then run nbval on the copy."""
+    prepared = tmp_path / notebook.name
     papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(prepared),
-        parameters={**HEADLESS, "secrets_dir": str(tmp_path / "secrets")},
-        prepare_only=True,
-        progress_bar=False,
+        str(notebook), str(prepared), parameters=parameters, prepare_only=True, progress_bar=False
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--nbval",
-            str(prepared),
-            "--sanitize-with",
-            str(ROOT / "tests" / "nbval_sanitize.cfg"),
-            "--nbval-cell-timeout",
-            "120",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *flags, str(prepared)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
+
+
+def test_committed_notebook_outputs_match_a_fresh_headless_run(tmp_path: Path) -> None:
+    """The notebook reads as a finished tutorial, and what it shows is what a run prints today."""
+    sanitize = str(ROOT / "tests" / "nbval_sanitize.cfg")
+    parameters = {**HEADLESS, "secrets_dir": str(tmp_path / "secrets")}
+    nbval(NOTEBOOK, tmp_path, parameters, "--nbval", "--sanitize-with", sanitize, "--nbval-cell-timeout", "120")
 
 
 def test_committed_notebooks_carry_no_run_metadata_or_widget_state() -> None:
@@ -63,17 +48,4 @@ def test_committed_notebooks_carry_no_run_metadata_or_widget_state() -> None:
 def test_teardown_notebook_runs_clean_under_nbval(tmp_path: Path) -> None:
     """nbval over the teardown notebook (it keeps no outputs, so lax): on an account without the user
     it reviews, removes nothing, verifies, and raises nowhere."""
-    notebook = ROOT / "notebooks" / "delete_admin_user.ipynb"
-    prepared = tmp_path / notebook.name
-    papermill.execute_notebook(
-        str(notebook), str(prepared), parameters={"user_name": "nobody-here"}, prepare_only=True, progress_bar=False
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", str(prepared)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout
+    nbval(ROOT / "notebooks" / "delete_admin_user.ipynb", tmp_path, {"user_name": "nobody-here"}, "--nbval-lax")
