@@ -268,12 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     sb.add_argument("--host", default="127.0.0.1")
     sb.set_defaults(func=cmd_sandbox)
     lab = sub.add_parser("lab", help="open JupyterLab on notebooks/")
-    lab.add_argument("rest", nargs=argparse.REMAINDER)
     lab.set_defaults(func=cmd_lab)
     wiz = sub.add_parser("wizard", help="serve the runbook as a wizard page with Voila")
-    wiz.add_argument("rest", nargs=argparse.REMAINDER)
     wiz.set_defaults(func=cmd_wizard)
-    args = parser.parse_args(argv)
+    # lab and wizard pass any further options on to JupyterLab or Voila (e.g. --port=8888).
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command not in ("lab", "wizard"):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     return int(args.func(args))
 
 
