@@ -135,8 +135,6 @@ def connect(
     target: str,
     region: str,
     profile: str = "",
-    *,
-    on_progress: Callable[[str], None] | None = None,
 ) -> Connection:
     """Open clients for `target`. The sandbox is started here unless $AWS_ENDPOINT_URL names one."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
@@ -145,8 +143,6 @@ def connect(
         if endpoint is None:
             from . import sandbox as sandbox_module
 
-            if on_progress:
-                on_progress("Starting the embedded IAM sandbox on 127.0.0.1 ...")
             sandbox = sandbox_module.start()
             endpoint = sandbox.endpoint_url
         credentials = SANDBOX_CREDENTIALS if not _has_env_keys() else {}

@@ -13,9 +13,6 @@ MARK = {
     "ok": "✓",
     "info": "·",
     "warn": "!",
-    "PASS": "PASS",
-    "FAIL": "FAIL",
-    "WARN": "WARN",
     "todo": "→",
 }
 

@@ -23,6 +23,7 @@ from .params import PARAMETER_NAMES, Parameters, parse
 from .plan import Desired, Observed, Phase, Step, plan
 from .report import MARK, Report
 from .secrets import (
+    SECRET_VALUE_KEYS,
     SecretsFile,
     ensure_private_dir,
     read_mfa_codes,
@@ -336,7 +337,8 @@ class Runbook:
             "Manual: turn on IAM user access to billing (Account settings > IAM user and role access "
             "to Billing information > Activate). It has no API, and Billing policies do nothing until it is on.",
         ]
-        if self.pre.static_root_keys or self.pre.root_access_keys:
+        root_keys = self.pre.static_root_keys or self.pre.root_access_keys
+        if root_keys:
             manual.append(
                 "Manual: delete the root user's access keys (root's Security credentials page), "
                 "after signing in as the new admin."
@@ -345,7 +347,7 @@ class Runbook:
             manual.append(f"Move the secrets to a password manager, then delete {self.secrets.path}.")
         notes = [f"Sign in at {self.pre.signin_url} as {p.user_name}.", *manual]
         status = "done" if not pending else f"{len(pending)} step(s) still to do"
-        if self.pre.static_root_keys or self.pre.root_access_keys:
+        if root_keys:
             status += "; manual: delete the root user's access keys (root's Security credentials page)"
         progress("summary", status)
         return Report("Summary", rows, ("", "action", "what"), notes)
@@ -410,10 +412,11 @@ class Runbook:
         return self.secrets
 
     def _deliver(self, **values: str) -> None:
-        """Secrets go to the 0600 file (always, as a backup) and, when interactive, to reveal-once."""
+        """Secrets go to the 0600 file (always, as a backup; it registers them with the log redactor) and,
+        when interactive, to reveal-once."""
         self._secrets_file().put(**values)
         for key, value in values.items():
-            if self.interactive and key in ("console_password", "mfa_seed", "mfa_otpauth_uri", "codecommit_password"):
+            if self.interactive and key in SECRET_VALUE_KEYS:
                 self.reveal[key] = value
                 if self.on_reveal:
                     self.on_reveal(key, value)
@@ -457,7 +460,7 @@ class Runbook:
         elif step.action == "CreateVirtualMFADevice":
             self.device = mfa.create_device(iam, step.target, deferred=p.mfa_codes == "defer")
             assert self.device.seed is not None
-            uri = register(mfa.otpauth_uri(register(self.device.seed), step.target, self.pre.account_id))
+            uri = mfa.otpauth_uri(self.device.seed, step.target, self.pre.account_id)
             self._deliver(mfa_serial=self.device.serial, mfa_seed=self.device.seed, mfa_otpauth_uri=uri)
             assert self.secrets is not None
             self.secrets.put_png(mfa.qr_png(uri))
@@ -493,7 +496,7 @@ class Runbook:
 
     def _deliver_git(self) -> None:
         assert self.git is not None
-        self._deliver(codecommit_username=self.git.username, codecommit_password=register(self.git.password))
+        self._deliver(codecommit_username=self.git.username, codecommit_password=self.git.password)
         if self.params.git_credential_helper:
             from .secrets import git_credential_approve
 
@@ -527,7 +530,7 @@ class Runbook:
         )
 
 
-def start(namespace: Mapping[str, Any], *, on_progress: Callable[[str], None] | None = None) -> Runbook:
+def start(namespace: Mapping[str, Any]) -> Runbook:
     """Section 0: validate the parameters, check the secrets directory, connect and run preflight.
 
     `namespace` is the notebook's globals (or any mapping); only the parameter names are read, and
@@ -537,7 +540,7 @@ def start(namespace: Mapping[str, Any], *, on_progress: Callable[[str], None] | 
     refuse_secret_parameters({k: v for k, v in namespace.items() if _user_value(k, v)})
     params = parse(raw)
     ensure_private_dir(Path(params.secrets_dir).expanduser())
-    conn = connect(params.target, params.region, params.profile, on_progress=on_progress)
+    conn = connect(params.target, params.region, params.profile)
     try:
         pre = run_preflight(conn)
     except BaseException:

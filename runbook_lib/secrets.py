@@ -27,6 +27,9 @@ from .errors import InputError, SecretParameterError
 PASSWORD_ENV = "RUNBOOK_PASSWORD"
 MFA_CODES_ENV = "RUNBOOK_MFA_CODES"
 
+# The keys of the secrets file whose values are secrets (the rest give them context).
+SECRET_VALUE_KEYS = ("console_password", "mfa_seed", "mfa_otpauth_uri", "codecommit_password")
+
 SECRET_KEYS = (
     "user_name",
     "account_id",
@@ -270,7 +273,7 @@ class SecretsFile:
             if key not in SECRET_KEYS:
                 raise KeyError(key)
             self.values[key] = value
-        for key in ("console_password", "mfa_seed", "mfa_otpauth_uri", "codecommit_password"):
+        for key in SECRET_VALUE_KEYS:
             if key in values:
                 register(values[key])
         data = json.dumps(self.values, indent=2, sort_keys=True).encode() + b"\n"

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from .aws import propagating
 
 if TYPE_CHECKING:
@@ -144,7 +142,3 @@ def add_user_to_group(iam: IAMClient, group: str, user: str) -> None:
         lambda: iam.add_user_to_group(GroupName=group, UserName=user),
         wait=lambda: _user_exists(iam, user),
     )
-
-
-def is_conflict(exc: ClientError, *codes: str) -> bool:
-    return exc.response["Error"]["Code"] in codes

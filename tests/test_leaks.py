@@ -19,7 +19,7 @@ import boto3
 import pyotp
 import pytest
 
-from runbook_lib.secrets import encodings
+from runbook_lib.secrets import SECRET_VALUE_KEYS, encodings
 from tests.conftest import BIN, ROOT
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def secret_values(secrets_dir: Path, started: float, ended: float) -> dict[str, 
     found: dict[str, str] = {"console_password": PASSWORD}
     for path in secrets_dir.glob("*.json"):
         data = json.loads(path.read_text())
-        for key in ("console_password", "mfa_seed", "mfa_otpauth_uri", "codecommit_password"):
+        for key in SECRET_VALUE_KEYS:
             if key in data:
                 found[f"{path.name}:{key}"] = data[key]
         if "mfa_seed" in data:
