@@ -3,18 +3,31 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# uv installs from the committed uv.lock (hashes for every package); where it is missing, a private copy.
+UV_VERSION := 0.13.9
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.uv/bin/uv)
+SYNC := $(UV) sync --frozen
 
-.PHONY: demo test lint browser screenshots bench notebook chromium clean
+.PHONY: demo test lint browser screenshots bench notebook chromium clean lock runtime testenv
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	rm -f $(VENV)/.installed-* && touch $@
+$(CURDIR)/.uv/bin/uv:
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install -q uv==$(UV_VERSION)
+
+## runtime: what running needs (the runbook, JupyterLab, Voila, the sandbox), from uv.lock
+runtime: $(UV)
+	@$(SYNC) --inexact -q
+
+## testenv: the runtime plus the test tools (the `test` dependency group)
+testenv: $(UV)
+	@$(SYNC) --group test -q
+
+## lock: refresh uv.lock after changing pyproject.toml
+lock: $(UV)
+	$(UV) lock --upgrade
 
 ## demo: run the runbook headless on the embedded sandbox
-demo: $(STAMP)
+demo: runtime
 	$(BIN)/runbook run -p user_name demo-admin --html
 
 ## chromium: Debian's chromium for the browser tests (Playwright's own download does not work here)
@@ -25,30 +38,30 @@ chromium:
 	fi
 
 ## lint: ruff (lint and format) and mypy
-lint: $(STAMP)
+lint: testenv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## test: everything: lint, types, unit, sandbox, papermill, nbval, terminal and browser tests
-test: $(STAMP) chromium lint
+test: testenv chromium lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 ## browser: the panels in JupyterLab and Voila, in Debian's chromium
-browser: $(STAMP) chromium
+browser: testenv chromium
 	$(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 ## screenshots: refresh docs/screenshots from the Voila run
-screenshots: $(STAMP) chromium
+screenshots: testenv chromium
 	RUNBOOK_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider -m browser tests/browser
 
 ## notebook: refresh the committed notebook's outputs from a headless sandbox run
-notebook: $(STAMP)
+notebook: testenv
 	$(BIN)/python -m tests.tools.refresh_notebook
 
 ## bench: the benchmark (see BENCHMARKS.md)
-bench: $(STAMP)
+bench: testenv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache
+	rm -rf $(VENV) .uv runs .pytest_cache .mypy_cache
