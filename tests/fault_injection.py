@@ -37,6 +37,8 @@ from runbook_lib.aws import Connection, is_write
 from runbook_lib.policies import PolicyRef
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID, SANDBOX_ROOT_ACCESS_KEY_ID, Sandbox
 from runbook_lib.sandbox import start as start_sandbox
+from runbook_lib.sections import CREATE
+from runbook_lib.session import run_sections
 from runbook_lib.users import TAG_KEY, TAG_VALUE
 
 if TYPE_CHECKING:
@@ -222,10 +224,7 @@ class Account:
         run = runbook.start(self.params(**overrides))
         if not list_policies:
             run.catalogue = _catalogue(run)
-        for name, section in run.headless_sections().items():
-            section()
-            if name == until:
-                break
+        run_sections(run, CREATE, until)
         return run
 
     def secrets(self) -> list[dict[str, str]]:
