@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import PreflightError
+from .errors import EndpointUnreachable, PreflightError
 
 if TYPE_CHECKING:
     import boto3
@@ -40,6 +41,9 @@ WRITE_PREFIXES = (
     "Set",
     "Change",
 )
+
+ENDPOINT_WAIT = 5.0
+"""Seconds an explicit endpoint may take to start listening before the run says it cannot be reached."""
 
 # Sandbox credentials: static fake keys; the sandbox treats any unknown key as its root user.
 SANDBOX_CREDENTIALS = {
@@ -102,6 +106,8 @@ class Connection:
             )
             client.meta.events.register("before-call.*.*", self.call_log.record)
             client.meta.events.register("after-call.*.*", name_denied_action)
+            client.meta.events.register("after-call.*.*", self._answered_as_aws)
+            client.meta.events.register("after-call-error.*.*", self._unreachable)
             self._clients[service] = client
         return self._clients[service]
 
@@ -125,6 +131,21 @@ class Connection:
             "explicit",
         )
 
+    def _unreachable(self, exception: Exception, **_: Any) -> None:
+        """No answer at all once botocore has retried (refused, timed out, cut off): one typed error."""
+        from botocore.exceptions import ConnectionClosedError, ConnectionError, ReadTimeoutError
+
+        if isinstance(exception, ConnectionError | ConnectionClosedError | ReadTimeoutError):
+            raise unreachable(self.target, self.endpoint_url, str(exception)) from exception
+
+    def _answered_as_aws(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        """An error without an AWS error code (a bare HTTP status) comes from something that is not AWS."""
+        code = str((parsed.get("Error") or {}).get("Code", ""))
+        if http_response.status_code >= 400 and (not code or code.isdigit()):
+            raise unreachable(
+                self.target, self.endpoint_url, f"it answered HTTP {http_response.status_code}, not as AWS does"
+            )
+
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.stop()
@@ -139,6 +160,8 @@ def connect(
     """Open clients for `target`. The sandbox is started here unless $AWS_ENDPOINT_URL names one."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     sandbox = None
+    if endpoint is not None:
+        reachable(target, endpoint)
     if target == "sandbox":
         if endpoint is None:
             from . import sandbox as sandbox_module
@@ -170,6 +193,49 @@ def connect(
         call_log=CallLog(),
         sandbox=sandbox,
     )
+
+
+def unreachable(target: str, endpoint: str | None, why: str) -> EndpointUnreachable:
+    """What could not be reached, and the way out: start the sandbox there, or unset AWS_ENDPOINT_URL."""
+    if endpoint is None:
+        return EndpointUnreachable(
+            f"AWS could not be reached: {why}.",
+            parameter="region",
+            fix="Check the network connection (and HTTPS_PROXY, if you use a proxy), then run again.",
+        )
+    url = urllib.parse.urlsplit(endpoint)
+    message = f"The endpoint {endpoint} (AWS_ENDPOINT_URL) could not be reached: {why}."
+    if target == "sandbox" and url.hostname in ("127.0.0.1", "localhost", "::1"):
+        fix = (
+            f"Start the sandbox there (`runbook sandbox --port {url.port or 80}`, in another terminal), "
+            "or unset AWS_ENDPOINT_URL and the runbook starts a sandbox of its own."
+        )
+    else:
+        fix = "Start the service at that address, or unset AWS_ENDPOINT_URL to reach AWS itself."
+    return EndpointUnreachable(message, fix=fix)
+
+
+def reachable(target: str, endpoint: str, wait: float = ENDPOINT_WAIT) -> None:
+    """Whether anything listens at `endpoint`, asked before botocore would retry a refused connection for seconds.
+
+    A sandbox being started beside this run (`runbook run`) may take a moment to listen: until `wait`
+    seconds have passed, a refusal is asked again.
+    """
+    import socket
+    import time
+
+    url = urllib.parse.urlsplit(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with socket.create_connection((url.hostname or "localhost", port), timeout=min(wait, 5.0)):
+                return
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                why = exc.strerror.lower() if exc.strerror else type(exc).__name__
+                raise unreachable(target, endpoint, why) from None
+        time.sleep(0.05)
 
 
 @functools.cache

@@ -52,3 +52,7 @@ class CodeError(InputError):
 
 class StepFailed(RunbookError):
     """An IAM call failed during apply; the message names the step and how to finish."""
+
+
+class EndpointUnreachable(PreflightError):
+    """The endpoint did not answer, or answered as something other than AWS: what it was, and the way out."""
