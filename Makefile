@@ -8,7 +8,7 @@ UV_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.uv/bin/uv)
 SYNC := $(UV) sync --frozen
 
-.PHONY: demo test lint browser screenshots bench notebook chromium clean lock runtime testenv
+.PHONY: demo test lint browser screenshots bench notebook chromium axe clean lock runtime testenv
 
 $(CURDIR)/.uv/bin/uv:
 	$(PYTHON) -m venv .uv
@@ -37,6 +37,15 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
+## axe: axe-core for the browser tests' accessibility checks, from npm, as pinned by its package-lock.json
+AXE_DIR := tests/browser/axe
+axe: $(AXE_DIR)/node_modules/axe-core/axe.min.js
+$(AXE_DIR)/node_modules/axe-core/axe.min.js: $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "installing Debian's npm"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## lint: ruff (lint and format) and mypy
 lint: testenv
 	$(BIN)/ruff check .
@@ -44,15 +53,15 @@ lint: testenv
 	$(BIN)/mypy
 
 ## test: everything: lint, types, unit, sandbox, papermill, nbval, terminal and browser tests
-test: testenv chromium lint
+test: testenv chromium axe lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 ## browser: the panels in JupyterLab and Voila, in Debian's chromium
-browser: testenv chromium
+browser: testenv chromium axe
 	$(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 ## screenshots: refresh docs/screenshots from the Voila run
-screenshots: testenv chromium
+screenshots: testenv chromium axe
 	RUNBOOK_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider -m browser tests/browser
 
 ## notebook: refresh the committed notebook's outputs from a headless sandbox run
@@ -64,4 +73,4 @@ bench: testenv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .uv runs .pytest_cache .mypy_cache
+	rm -rf $(VENV) .uv runs .pytest_cache .mypy_cache $(AXE_DIR)/node_modules

@@ -7,6 +7,7 @@ serves the sandbox; `runbook lab` and `runbook wizard` open the notebook for a p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -15,11 +16,12 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
 from .errors import RunbookError
-from .params import parse
+from .params import CHOICES, WIZARD_ENV, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -233,20 +235,98 @@ def cmd_lab(args: argparse.Namespace) -> int:
     os.execvp(sys.executable, [sys.executable, "-m", "jupyterlab", f"--notebook-dir={NOTEBOOKS}", *args.rest])
 
 
-def wizard_command(notebook: Path = CREATE, *extra: str) -> tuple[list[str], dict[str, str]]:
-    """Voila on the notebook with the `wizard` template, which shows only the panels (no prose, no code).
+WIZARD_HOST = "127.0.0.1"
+WIZARD_REFUSED = ("--ip", "--Voila.ip", "--token", "--Voila.token", "--Voila.auto_token", "--port", "--Voila.port")
+"""Options `runbook wizard` sets itself: it listens on 127.0.0.1 only, with a token of its own."""
 
-    The template ships in this package; JUPYTER_PATH points Voila at it.
+
+def wizard_command(
+    notebook: Path = CREATE, *extra: str, port: int, config_dir: Path, target: str = "", profile: str = ""
+) -> tuple[list[str], dict[str, str]]:
+    """Voila on the notebook with the `wizard` template (the panels, one step at a time), on 127.0.0.1:`port`.
+
+    The template ships in this package; JUPYTER_PATH points Voila at it. The token is in `config_dir`'s
+    voila.json (mode 0600), the only configuration Voila reads, never in the process arguments.
+    `target` and `profile` reach the wizard's kernels through the environment (params.WIZARD_ENV).
     """
     env = dict(os.environ)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(WIZARD_TEMPLATES), env.get("JUPYTER_PATH")]))
-    argv = [sys.executable, "-m", "voila", str(notebook), "--template=wizard", "--strip_sources=True", *extra]
+    for name, value in (("target", target), ("profile", profile)):
+        if value:
+            env[WIZARD_ENV[name]] = value
+    argv = [
+        sys.executable, "-m", "voila", str(notebook), "--template=wizard", "--strip_sources=True",
+        f"--Voila.ip={WIZARD_HOST}", f"--port={port}", "--Voila.port_retries=0", "--no-browser",
+        f"--Voila.config_file_paths={config_dir}", *extra,
+    ]  # fmt: skip
     return argv, env
 
 
+def wizard_config(config_dir: Path, token: str) -> None:
+    """Voila's configuration for one wizard: its token, in a 0600 file of a 0700 directory."""
+    config_dir.chmod(0o700)
+    path = config_dir / "voila.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"Voila": {"token": token}}, out)
+
+
+def _listening(port: int, proc: Any) -> bool:
+    """Wait until the server listens on `port`; False if it exited first (e.g. `--version`)."""
+    while proc.poll() is None:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex((WIZARD_HOST, port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def _open_browser(url: str, private: Path) -> None:
+    """Open the URL through a 0600 file (as Jupyter does), so the token is not on a browser's command line."""
+    import webbrowser
+
+    page = private / "open.html"
+    fd = os.open(page, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(f'<!doctype html><meta http-equiv="refresh" content="0;url={html_escape(url)}">')
+    with contextlib.suppress(webbrowser.Error):
+        webbrowser.open(page.as_uri())
+
+
 def cmd_wizard(args: argparse.Namespace) -> int:
-    argv, env = wizard_command(CREATE, *args.rest)
-    os.execvpe(argv[0], argv, env)
+    """Serve the wizard on 127.0.0.1 with a fresh token, and print the URL that carries it."""
+    import secrets
+    import subprocess
+    import tempfile
+
+    refused = [a for a in args.rest if a.split("=", 1)[0] in WIZARD_REFUSED]
+    if refused:
+        print(f"runbook: {' '.join(refused)}: the wizard listens on {WIZARD_HOST} only, with a token of its own "
+              "(use --port for the port).", file=sys.stderr)  # fmt: skip
+        return 2
+    port = args.port or _free_port()
+    target = args.target or ("aws" if args.profile else "")  # a profile means an AWS account
+    token = secrets.token_urlsafe(32)
+    with tempfile.TemporaryDirectory(prefix="runbook-wizard-") as private:
+        config_dir = Path(private)
+        wizard_config(config_dir, token)
+        argv, env = wizard_command(
+            CREATE, *args.rest, port=port, config_dir=config_dir, target=target, profile=args.profile or ""
+        )
+        proc = subprocess.Popen(argv, env=env)
+        try:
+            if _listening(port, proc):
+                (config_dir / "voila.json").unlink()  # read at start: the token need not stay on disk
+                url = f"http://{WIZARD_HOST}:{port}/?token={token}"
+                print(f"runbook: the wizard is at {url}", flush=True)
+                print("runbook: only this machine can reach it, with that token. Ctrl-C stops it.", flush=True)
+                if not args.no_browser:
+                    _open_browser(url, config_dir)
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            return proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,7 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     sb.set_defaults(func=cmd_sandbox)
     lab = sub.add_parser("lab", help="open JupyterLab on notebooks/")
     lab.set_defaults(func=cmd_lab)
-    wiz = sub.add_parser("wizard", help="serve the runbook as a wizard page with Voila")
+    wiz = sub.add_parser("wizard", help="serve the runbook as a wizard page (Voila) on 127.0.0.1, with a token")
+    wiz.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
+    wiz.add_argument("--target", choices=CHOICES["target"], help="open on this target (default: the sandbox)")
+    wiz.add_argument("--profile", help="with --target aws: the AWS profile (default: the standard credential chain)")
+    wiz.add_argument("--no-browser", action="store_true", help="only print the URL")
     wiz.set_defaults(func=cmd_wizard)
     # lab and wizard pass any further options on to JupyterLab or Voila (e.g. --port=8888).
     args, rest = parser.parse_known_args(argv)

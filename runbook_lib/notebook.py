@@ -4,8 +4,9 @@ With `mfa_codes="prompt"` a person is at the notebook: `start` returns `ui.Panel
 same names as the procedure's) return each section's panel. Headless it returns the procedure itself,
 whose methods return each section's report. Either way the cells read the same: `run.enable_mfa()`.
 
-The procedure logs one record per step (`sections.STEPS`); here they become "▶ step N Title: status"
-lines on the cell's output, which `runbook run` picks out of papermill's log and streams.
+The procedure logs one record per step (`sections.STEPS`). Headless they become "▶ step N Title: status"
+lines on the cell's output, which `runbook run` picks out of papermill's log and streams. A person at
+the panels reads the panels instead: no step line is printed there (nor in the wizard's page).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import runbook, teardown
+from .params import Parameters
 from .sections import STEPS
 
 if TYPE_CHECKING:
@@ -30,25 +32,33 @@ class StepLines(logging.Handler):
         print(f"{STEP_MARK}{record.getMessage()}", flush=True)
 
 
-def show_step_lines() -> None:
-    """Turn the step records into step lines, once per kernel."""
-    if not any(isinstance(h, StepLines) for h in STEPS.handlers):
+def show_step_lines(show: bool = True) -> None:
+    """Turn the step records into step lines (once per kernel), or stop printing them."""
+    printing = [h for h in STEPS.handlers if isinstance(h, StepLines)]
+    if show and not printing:
         STEPS.addHandler(StepLines())
+    for handler in printing if not show else []:
+        STEPS.removeHandler(handler)
     STEPS.setLevel(logging.INFO)
+
+
+def interactive(namespace: Mapping[str, Any]) -> bool:
+    """A person answers in panels: `mfa_codes` is "prompt" (the notebook's default)."""
+    return bool(namespace.get("mfa_codes", Parameters.mfa_codes) == "prompt")
 
 
 def start(namespace: Mapping[str, Any]) -> runbook.Runbook | Panels:
     """The create notebook's first cell: parameters, connection and preflight; then panels or reports."""
-    show_step_lines()
-    run = runbook.start(namespace)
-    if not run.interactive:
-        return run
+    if not interactive(namespace):
+        show_step_lines()
+        return runbook.start(namespace)
+    show_step_lines(False)
     from .ui import Panels
 
-    return Panels(run)
+    return Panels.start(namespace)
 
 
 def start_teardown(namespace: Mapping[str, Any]) -> teardown.Teardown:
-    """The delete notebook's first cell (headless only: it has no panels)."""
+    """The delete notebook's start (headless only: it has no panels)."""
     show_step_lines()
     return teardown.start(namespace)

@@ -20,6 +20,9 @@ from .secrets import refuse_secret_parameters
 NAME_PATTERN = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 MFA_DEVICE_PATTERN = re.compile(r"[\w+=,.@-]{1,226}", re.ASCII)
 
+WIZARD_ENV = {"target": "RUNBOOK_WIZARD_TARGET", "profile": "RUNBOOK_WIZARD_PROFILE"}
+"""`runbook wizard --target T --profile P`: what its first panel starts with (Voila's kernels inherit the variables)."""
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "password_mode": ("generated", "custom"),
     "mfa_codes": ("prompt", "generate", "defer"),

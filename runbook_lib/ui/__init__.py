@@ -5,13 +5,14 @@ and one module per family of panels: `choosing`, `review`, `credentials`, `resul
 the panels' stylesheet.
 """
 
-from .choosing import ConsolePanel, PermissionsPanel, PreflightPanel, UserPanel
+from .choosing import ConsolePanel, PermissionsPanel, UserPanel
 from .credentials import CodeCommitPanel, MfaPanel
-from .frame import ORDER, Panel, Reveal, Wizard
+from .frame import ORDER, Panel, Reveal, SecretField, Wizard
 from .results import SummaryPanel, VerifyPanel
 from .review import CreatePanel, ReviewPanel
+from .target import PreflightPanel
 from .wizard import PANELS, Panels
 
 __all__ = ["ORDER", "PANELS", "CodeCommitPanel", "ConsolePanel", "CreatePanel", "MfaPanel", "Panel", "Panels",
-           "PermissionsPanel", "PreflightPanel", "Reveal", "ReviewPanel", "SummaryPanel", "UserPanel",
+           "PermissionsPanel", "PreflightPanel", "Reveal", "ReviewPanel", "SecretField", "SummaryPanel", "UserPanel",
            "VerifyPanel", "Wizard"]  # fmt: skip

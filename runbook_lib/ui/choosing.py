@@ -1,4 +1,4 @@
-"""The panels before anything is written: preflight, the user, console access and permissions.
+"""The panels before anything is written: the user, console access and permissions (preflight: `target`).
 
 Each reads its fields when its button is clicked and hands them to one method of the procedure,
 which holds every rule; a panel only shows what the procedure answers.
@@ -7,6 +7,7 @@ which holds every rule; a panel only shows what the procedure answers.
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,25 +18,6 @@ from ..errors import RunbookError
 from .frame import Panel, Widget, choice, error_html, labelled, unexpected_html
 
 SEARCH_ROWS = 10  # policy search results shown at once, as the console pages them
-
-
-# --- 0 preflight -------------------------------------------------------------------------------------
-
-
-class PreflightPanel(Panel):
-    name = "preflight"
-    intro = (
-        "Who is calling, in which account, and whether root is safe: read from STS and IAM, "
-        "nothing is written. Fix any warning before you go on."
-    )
-    action = "Check again"
-
-    def build(self) -> list[Widget]:
-        self.show(self.run.preflight())
-        return []
-
-    def act(self) -> None:
-        self.do("Reading the caller and the account…", self.run.recheck_preflight)
 
 
 # --- 1 user --------------------------------------------------------------------------------------
@@ -152,7 +134,7 @@ class PermissionsPanel(Panel):
     action = "Use these permissions"
 
     def build(self) -> list[Widget]:
-        run, p = self.run, self.run.params
+        p = self.run.params
         self.selected: list[policies.PolicyRef] = []
         self.shown: list[policies.PolicyRef] = []
         self.filling = False
@@ -180,21 +162,34 @@ class PermissionsPanel(Panel):
         self.grant.observe(lambda _: self.sync_group(), names="value")
         self.search.observe(lambda _: self.filter(), names="value")
         self.inputs = [self.grant, self.group, self.search, *self.rows]
+        # The catalogue (two ListPolicies pages: a second or more to parse) loads while the person works
+        # on the steps before this one, so Run All and the first panel do not wait for it.
+        self.loading = threading.Thread(target=self.load, name="policy-catalogue", daemon=True)
+        self.loading.start()
+        self.sync_group()
+        self.filter()
+        return [self.grant, self.group, self.search, self.count, *self.rows, self.chosen]
+
+    def load(self) -> None:
+        run, p = self.run, self.run.params
         try:
             self.selected = policies.resolve(run.policy_catalogue(), p.policies)
         except RunbookError as exc:
             self.status.value = error_html(exc)
         except Exception as exc:  # e.g. AccessDenied on ListPolicies: say so in the panel
             self.status.value = unexpected_html(exc)
-        self.sync_group()
         self.filter()
-        return [self.grant, self.group, self.search, self.count, *self.rows, self.chosen]
 
     def sync_group(self) -> None:
         self.group.layout.display = "" if self.grant.value == "group" else "none"
 
     def filter(self) -> None:
         """The first rows matching the search (the selection when the box is empty)."""
+        if self.run.catalogue is None and self.loading.is_alive():
+            self.count.value = "Loading the AWS managed policies…"
+            for row in self.rows:
+                row.layout.display = "none"
+            return
         catalogue = self.run.catalogue or []
         text = self.search.value.strip()
         hits = policies.search(catalogue, text) if text else list(self.selected)
@@ -234,8 +229,9 @@ class PermissionsPanel(Panel):
         self.sync()
 
     def can_act(self) -> bool:
-        return bool(self.selected)
+        return bool(self.selected) and not self.loading.is_alive()
 
     def act(self) -> None:
+        self.loading.join()  # a click (or a test) before the catalogue is in waits for it
         arns, grant, group = [p.arn for p in self.selected], self.grant.value, self.group.value.strip()
         self.do("Resolving the policies…", lambda: self.run.choose_permissions(arns, grant, group))

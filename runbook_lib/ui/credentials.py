@@ -8,7 +8,7 @@ import ipywidgets as widgets
 
 from .. import codecommit, mfa
 from ..report import Report
-from .frame import Panel, Reveal, Widget, banner, labelled
+from .frame import Panel, Reveal, SecretField, Widget, banner, labelled, qr_image
 
 
 class MfaPanel(Panel):
@@ -21,15 +21,8 @@ class MfaPanel(Panel):
     action = "Assign MFA device"
 
     def build(self) -> list[Widget]:
-        self.qr = widgets.Image(format="png", width=240, height=240)
-        self.qr.add_class("rb-qr")
-        self.show_key = widgets.ToggleButton(description="Show secret key")
-        self.show_key.add_class("rb-show-seed")
-        self.seed = labelled(widgets.Text(value="", disabled=True), "rb-seed", "Secret key")
-        self.seed.layout.width = "44em"
-        self.seed.style.description_width = "6em"
-        self.seed.layout.display = "none"
-        self.show_key.observe(lambda _: self.toggle_key(), names="value")
+        self.qr = qr_image()
+        self.key = SecretField("mfa_seed", "Secret key", show="Show secret key", hide="Hide secret key")
         self.code1 = labelled(widgets.Text(placeholder="6 digits"), "rb-code1", "MFA code 1")
         self.code2 = labelled(widgets.Text(placeholder="the next code, 6 digits"), "rb-code2", "MFA code 2")
         self.enable = widgets.Button(description="Enable MFA", button_style="primary")
@@ -39,9 +32,12 @@ class MfaPanel(Panel):
         self.verdict.add_class("rb-verdict")
         self.device = widgets.VBox(
             [
-                widgets.HTML("Scan this QR code with your authenticator app:"),
+                widgets.HTML(
+                    "Scan this QR code with your authenticator app, or choose <b>Show secret key</b> "
+                    "to type the key into the app instead:"
+                ),
                 self.qr,
-                widgets.HBox([self.show_key, self.seed]),
+                self.key.box,
                 self.code1,
                 self.code2,
                 widgets.HBox([self.enable, self.verdict]),
@@ -50,8 +46,10 @@ class MfaPanel(Panel):
         self.device.add_class("rb-mfa-device")
         self.device.layout.display = "none"
         self.seed_value: str | None = None
-        self.inputs = [self.code1, self.code2, self.enable, self.show_key]
+        self.inputs = [self.code1, self.code2, self.enable, self.key.toggle]
         self.outputs.children = (self.device,)
+        for code in (self.code1, self.code2):
+            self.submits(code, self.enable)  # Enter in a code field enables, as the button does
         return []
 
     def pending(self) -> bool:
@@ -71,6 +69,7 @@ class MfaPanel(Panel):
         seed, uri = self.wizard.take("mfa_seed"), self.wizard.take("mfa_otpauth_uri")
         if seed is not None and uri is not None:
             self.seed_value = seed
+            self.key.fill(seed)
             self.qr.value = mfa.qr_png(uri)
             self.device.layout.display = ""
             self.status.value = "Device created. Scan the code, then enter two consecutive codes."
@@ -79,12 +78,6 @@ class MfaPanel(Panel):
             self.finished(report)
         else:
             self.show(report)
-
-    def toggle_key(self) -> None:
-        show = bool(self.show_key.value) and self.seed_value is not None
-        self.seed.value = self.seed_value if show and self.seed_value else ""
-        self.seed.layout.display = "" if show else "none"
-        self.show_key.description = "Hide secret key" if show else "Show secret key"
 
     def submit(self) -> None:
         first, second = self.code1.value, self.code2.value
@@ -99,9 +92,8 @@ class MfaPanel(Panel):
     def finished(self, report: Report) -> None:
         """MFA is on: the QR image and the seed leave the page."""
         self.qr.value = b""
-        self.seed.value = ""
+        self.key.clear()
         self.seed_value = None
-        self.show_key.value = False
         self.device.layout.display = "none"
         self.show(report)
         run = self.run

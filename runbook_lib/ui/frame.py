@@ -1,5 +1,9 @@
 """The panel frame: what every panel shares (a title, inputs, one button, a status line, the result), and the wizard
-state the panels share (which steps are done, the step tracker, secrets waiting for their reveal).
+state the panels share (the run, which steps are done, the step tracker, secrets waiting for their reveal).
+
+Two layouts. In JupyterLab each panel stays in its notebook section, under the section's prose. In the
+wizard (Voila) the page is one frame, shown by the first cell: the step tracker once, one step at a
+time, and Back and Next; the other cells show nothing. `paged_here` tells the two apart.
 
 Secrets. A widget's value travels to the kernel and is saved with the widget state, so every
 widget that holds a secret (the password fields, the reveal-once fields, the QR image, the seed,
@@ -12,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import html
 import io
-import weakref
+import os
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+import traitlets
 
 from ..errors import RunbookError
 from ..report import Report
@@ -35,43 +41,87 @@ BEFORE_CREATE = ORDER[: ORDER.index("create")]
 STYLE = f"<style>\n{files(__package__).joinpath('style.css').read_text()}</style>"
 """The panels' stylesheet (`style.css`, shipped as package data), carried by the step tracker."""
 
-SPINNER = "<span class='rb-spin'></span>"
+SPINNER = "<span class='rb-spin' aria-hidden='true'></span>"
 
-# A copy button must run in the browser (the kernel has no clipboard): it copies the value of the
-# reveal's password field, so the secret never appears in this HTML or its saved state.
+# A copy button must run in the browser (the kernel has no clipboard): it copies the text of its
+# secret field, so the secret never appears in this HTML or its saved state.
 # The clipboard API exists only on secure origins (https, or localhost as here).
 COPY_BUTTON = (
-    "<button type='button' class='rb-copy jupyter-button widget-button' title='Copy to the clipboard' "
-    "onclick=\"const box = this.closest('.rb-reveal'); const field = box && box.querySelector('.rb-secret input');"
+    "<button type='button' class='rb-copy jupyter-button widget-button' title='Copy the {label} to the clipboard' "
+    "onclick=\"const box = this.closest('.rb-secret-field');"
+    " const field = box && box.querySelector('.rb-secret-value');"
     " const failed = () => { this.textContent = 'Copy failed: show it and copy by hand'; };"
     " if (!field || !navigator.clipboard) { failed(); return; }"
-    " navigator.clipboard.writeText(field.value).then(() => { this.textContent = 'Copied'; }, failed);"
+    " navigator.clipboard.writeText(field.textContent.trim()).then(() => { this.textContent = 'Copied'; }, failed);"
     '">Copy</button>'
 )
+
+QR_TEXT = (
+    "QR code of the MFA device's secret key, for an authenticator app. Cannot scan it? "
+    "Choose Show secret key, below, to get the key as text and type it into the app."
+)
+"""The QR image's text alternative: what it is, and how to get the key without it."""
 
 PanelFactory = Callable[["Wizard"], "Panel"]
 
 
-class Wizard:
-    """What the panels share: which steps are done, secrets waiting for a reveal, and the tracker."""
+def paged_here() -> bool:
+    """Whether this kernel serves the wizard: Voila gives its kernels VOILA_BASE_URL; JupyterLab does not."""
+    return "VOILA_BASE_URL" in os.environ
 
-    def __init__(self, run: Runbook, factories: Mapping[str, PanelFactory]) -> None:
-        self._run = weakref.ref(run)
+
+class Wizard:
+    """What the panels share: the run, which steps are done, secrets waiting for a reveal, and the tracker.
+
+    The run may be missing (its start failed: the endpoint is down, the credentials are refused) or
+    replaced (the person chose another target in the first panel): each section's panel sits in a
+    slot, which the cell shows and which gets the panel again whenever the run changes.
+    """
+
+    def __init__(
+        self,
+        run: Runbook | None,
+        factories: Mapping[str, PanelFactory],
+        *,
+        paged: bool = False,
+        raw: Mapping[str, Any] | None = None,
+        failure: Exception | None = None,
+    ) -> None:
+        self.current = run
         self.factories = factories
-        self.done: set[str] = {"preflight"}  # rb.start ran preflight before any panel exists
+        self.paged = paged
+        self.raw = dict(raw if raw is not None else (run.params.as_dict() if run else {}))
+        self.failure = failure
+        self.done: set[str] = {"preflight"} if run else set()  # start ran preflight before any panel exists
         self.panels: dict[str, Panel] = {}
+        self.slots: dict[str, Widget] = {}
         self.tracker = widgets.HTML()
         self.tracker.add_class("rb-tracker")
         self.inbox: dict[str, str] = {}
         self.results: dict[str, Report | None] = {}
-        run.reveal_to(self._receive)
+        self.focused_once = False
+        if run is not None:
+            run.reveal_to(self._receive)
+        # The wizard's own frame: the tracker once, the step on view, and Back and Next.
+        self.viewing = ORDER[0]
+        self.stage = widgets.VBox()
+        self.stage.add_class("rb-stage")
+        self.back = widgets.Button(description="Back", tooltip="The previous step")
+        self.next = widgets.Button(description="Next", button_style="primary", tooltip="The next step")
+        for button, step in ((self.back, -1), (self.next, 1)):
+            button.add_class(f"rb-{button.description.lower()}")
+            button.layout.min_width = "8em"
+            button.on_click(lambda _, step=step: self.move(step))
+        self.nav = widgets.HBox([self.back, self.next])
+        self.nav.add_class("rb-nav")
+        self.frame = widgets.VBox([self.tracker, self.stage, self.nav])
+        self.frame.add_class("rb-wizard")
 
     @property
     def run(self) -> Runbook:
-        run = self._run()
-        if run is None:  # pragma: no cover - the notebook's `run` holds it while panels exist
-            raise RuntimeError("This run has ended; run the notebook's cells again.")
-        return run
+        if self.current is None:
+            raise RuntimeError("No run: the first panel could not start one (its message says why).")
+        return self.current
 
     def _receive(self, key: str, value: str) -> None:
         """The run's reveal: keep the secret for the panel that shows it, once."""
@@ -81,10 +131,55 @@ class Wizard:
         return self.inbox.pop(key, None)
 
     def panel(self, name: str) -> Widget:
-        if name not in self.panels:
-            self.panels[name] = self.factories[name](self)
+        """The slot of section `name`, with its panel in it once there is a run (the first panel always)."""
+        if name not in self.slots:
+            self.slots[name] = widgets.VBox()
+            self.slots[name].add_class("rb-slot")
+            self.build(name)
             self.refresh()
-        return self.panels[name].box
+        return self.slots[name]
+
+    def build(self, name: str) -> None:
+        old = self.panels.pop(name, None)
+        if self.current is not None or name == ORDER[0]:
+            self.panels[name] = self.factories[name](self)
+            self.slots[name].children = (self.panels[name].box,)
+        else:
+            self.slots[name].children = ()
+        if old is not None:
+            old.close()
+
+    # --- the run ------------------------------------------------------------------------------
+
+    def restart(self, run: Runbook) -> None:
+        """A new run (another target, or a first one after a failed start): every later panel anew."""
+        old, self.current, self.failure = self.current, run, None
+        run.reveal_to(self._receive)
+        self.raw = run.params.as_dict()
+        self.done = {"preflight"}
+        self.inbox.clear()
+        self.results.clear()
+        self.viewing = ORDER[0]
+        for name in self.slots:
+            if name != ORDER[0]:
+                self.build(name)
+        if old is not None and old is not run:
+            old.conn.close()
+        self.refresh()
+
+    def stop(self, failure: Exception) -> None:
+        """The run could not start on the target the person chose: no panel goes on with another."""
+        old, self.current, self.failure = self.current, None, failure
+        self.done = set()
+        self.inbox.clear()
+        self.results.clear()
+        self.viewing = ORDER[0]
+        for name in self.slots:
+            if name != ORDER[0]:
+                self.build(name)
+        if old is not None:
+            old.conn.close()
+        self.refresh()
 
     # --- step states --------------------------------------------------------------------------
 
@@ -108,6 +203,8 @@ class Wizard:
         self.done.add(name)
         if name in BEFORE_CREATE:
             self.done.difference_update(BEFORE_CREATE[BEFORE_CREATE.index(name) + 1 :])
+        if self.paged and name == "create" and self.viewing == "review":
+            self.viewing = "create"  # Create was clicked on the review: what it made is the next thing to see
         self.refresh()
 
     def reopen(self, name: str) -> None:
@@ -116,14 +213,38 @@ class Wizard:
             self.done.difference_update(BEFORE_CREATE[BEFORE_CREATE.index(name) :])
             self.refresh()
 
+    # --- the wizard's pages -------------------------------------------------------------------
+
+    def move(self, step: int) -> None:
+        """Back or Next: the neighbouring step, if it may be viewed (a step is viewable once it is ready)."""
+        index = ORDER.index(self.viewing) + step
+        if 0 <= index < len(ORDER) and self.viewable(ORDER[index]):
+            self.viewing = ORDER[index]
+            self.refresh()
+
+    def viewable(self, name: str) -> bool:
+        return name in self.panels and self.ready(name)
+
+    def show_frame(self) -> None:
+        """The step on view on the stage, the tracker naming it, and Back and Next where they lead somewhere."""
+        slot = self.slots.get(self.viewing)
+        self.stage.children = (slot,) if slot is not None else ()
+        index = ORDER.index(self.viewing)
+        self.back.disabled = index == 0
+        self.next.disabled = index + 1 >= len(ORDER) or not self.viewable(ORDER[index + 1])
+
     def refresh(self) -> None:
         """Redraw the tracker and enable exactly the panels whose turn it is (or was)."""
         items = "".join(
-            f"<li data-step='{n}' data-state='{self.state(n)}'>"
-            f"{'✓ ' if n in self.done else ''}{ORDER.index(n)} {html.escape(section(n).label)}</li>"
+            f"<li data-step='{n}' data-state='{self.state(n)}'"
+            + (" aria-current='step'" if self.paged and n == self.viewing else "")
+            + f">{'✓ ' if n in self.done else ''}{ORDER.index(n)} {html.escape(section(n).label)}"
+            f"<span class='rb-sr-only'> ({self.state(n)})</span></li>"
             for n in ORDER
         )
         self.tracker.value = f"{STYLE}<ol class='rb-steps' aria-label='Steps'>{items}</ol>"
+        if self.paged:
+            self.show_frame()
         for name in ORDER:
             if name in self.panels:
                 self.panels[name].sync()
@@ -131,6 +252,10 @@ class Wizard:
             p = self.panels.get(name)
             if p is not None and self.state(name) == "current" and not p.busy:
                 p.turn()
+        if not self.paged and not self.focused_once and all(n in self.panels for n in ORDER):
+            # "Run All" leaves JupyterLab's view on the last cell: bring the first panel into view.
+            self.focused_once = True
+            self.panels[ORDER[0]].focus()
 
 
 # --- the panel frame ---------------------------------------------------------------------------------
@@ -147,8 +272,12 @@ class Panel:
     def __init__(self, wizard: Wizard) -> None:
         self.wizard = wizard
         self.busy = False
+        self.error: Exception | None = None  # what the last `working` block failed with
         self.turned = False  # on_turn ran for the step's current turn
-        self.title = widgets.HTML(f"<h3>{html.escape(section(self.name).heading)}</h3><p>{self.intro}</p>")
+        level = "h2" if wizard.paged else "h3"  # the wizard's page has its own h1; the notebook its own h2s
+        self.title = widgets.HTML(
+            f"<{level} class='rb-heading'>{html.escape(section(self.name).heading)}</{level}><p>{self.intro}</p>"
+        )
         self.button = widgets.Button(description=self.action, button_style="primary")
         self.button.add_class("rb-action")
         self.button.on_click(lambda _: self.act())
@@ -162,14 +291,18 @@ class Panel:
         self.body = widgets.VBox()
         self.outputs = widgets.VBox()  # what the button produces: a reveal, a QR code, a form
         row = widgets.HBox([self.button, self.status] if self.action else [self.status])
+        top = [] if wizard.paged else [wizard.tracker]  # the wizard shows its tracker once, above the stage
         self.box = widgets.VBox(
-            [wizard.tracker, self.title, self.body, self.result, row, self.outputs]
+            [*top, self.title, self.body, self.result, row, self.outputs]
             if self.result_first
-            else [wizard.tracker, self.title, self.body, row, self.outputs, self.result]
+            else [*top, self.title, self.body, row, self.outputs, self.result]
         )
         self.box.add_class("rb-panel")
         self.box.add_class(f"rb-panel-{self.name}")
         self.body.children = tuple(self.build())
+        for field in self.inputs:
+            if getattr(field, "_rb_submits", None) is None:  # a panel may have sent Enter elsewhere
+                self.submits(field, self.button)
 
     @property
     def run(self) -> Runbook:
@@ -197,6 +330,30 @@ class Panel:
     def open(self) -> bool:
         w = self.wizard
         return w.ready(self.name) and not w.settled(self.name)
+
+    def submits(self, field: Widget, button: Widget) -> None:
+        """Enter in a text field clicks `button` (when it may be clicked), as in a form."""
+        if not isinstance(field, widgets.Text | widgets.Password):
+            return
+        marked = getattr(field, "_rb_submits", None)
+        if marked is not None:
+            field.on_submit(marked, remove=True)
+
+        def enter(_: Widget) -> None:
+            if not button.disabled:
+                button.click()
+
+        field._rb_submits = enter
+        with warnings.catch_warnings():  # ipywidgets 8 calls on_submit deprecated, and has nothing else for Enter
+            warnings.simplefilter("ignore", DeprecationWarning)
+            field.on_submit(enter)
+
+    def focus(self) -> None:
+        """Move the browser's focus (and so its view) to this panel's first control."""
+        for widget in [*self.inputs, self.button]:
+            if not widget.disabled and widget.layout.display != "none":
+                widget.focus()
+                return
 
     def sync(self) -> None:
         """Enable or disable the inputs and the button, and say why the panel waits."""
@@ -227,16 +384,16 @@ class Panel:
         """A spinner and a disabled panel while a step runs; the runbook's step lines stay in the log."""
         line = self.status if status is None else status
         self.busy = True
+        self.error = None
         self.sync()
-        line.value = f"{SPINNER}{html.escape(what)}"
+        line.value = f"<span role='status'>{SPINNER}{html.escape(what)}</span>"
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 yield
             line.value = ""
-        except RunbookError as exc:
-            line.value = error_html(exc)
-        except Exception as exc:  # an unexpected failure still tells the person what happened
-            line.value = unexpected_html(exc)
+        except Exception as exc:  # an unexpected failure, too, tells the person what happened
+            self.error = exc
+            line.value = failure_html(exc)
         finally:
             self.busy = False
             self.sync()
@@ -260,10 +417,23 @@ class Panel:
     def show(self, report: Report) -> None:
         self.result.value = report._repr_html_()
 
+    def close(self) -> None:
+        """Drop the panel's widgets (its run was replaced); a secret still on view goes with them."""
+        close_tree(self.box, keep=self.wizard.tracker)
+
+
+def close_tree(widget: Widget, keep: Widget = None) -> None:
+    """Close a widget and everything in it (their models leave the kernel and the page), but `keep`."""
+    if widget is keep:
+        return
+    for child in getattr(widget, "children", ()):
+        close_tree(child, keep)
+    widget.close()
+
 
 def error_html(exc: RunbookError) -> str:
     """A runbook error as the person needs it: what went wrong, and the fix."""
-    text = f"<div class='rb-error'><b>{html.escape(REDACTOR.redact(exc.message))}</b>"
+    text = f"<div class='rb-error' role='alert'><b>{html.escape(REDACTOR.redact(exc.message))}</b>"
     if exc.fix:
         text += f"<br>Fix: {html.escape(REDACTOR.redact(exc.fix))}"
     return text + "</div>"
@@ -271,11 +441,15 @@ def error_html(exc: RunbookError) -> str:
 
 def unexpected_html(exc: Exception) -> str:
     name, text = html.escape(type(exc).__name__), html.escape(REDACTOR.redact(str(exc)))
-    return f"<div class='rb-error'><b>Unexpected error:</b> {name}: {text}</div>"
+    return f"<div class='rb-error' role='alert'><b>Unexpected error:</b> {name}: {text}</div>"
+
+
+def failure_html(exc: Exception) -> str:
+    return error_html(exc) if isinstance(exc, RunbookError) else unexpected_html(exc)
 
 
 def banner(text: str) -> str:
-    return f"<div class='rb-banner'>✓ {html.escape(text)}</div>"
+    return f"<div class='rb-banner' role='status'>✓ {html.escape(text)}</div>"
 
 
 def labelled(widget: Widget, css: str, description: str = "") -> Widget:
@@ -285,6 +459,7 @@ def labelled(widget: Widget, css: str, description: str = "") -> Widget:
         widget.description = description
         widget.style.description_width = "14em"
     widget.layout.width = "36em"
+    widget.layout.max_width = "100%"
     return widget
 
 
@@ -297,18 +472,70 @@ def choice(widget: Widget, css: str) -> Widget:
     return widget
 
 
+class TitledImage(widgets.Image):  # type: ignore[misc]
+    """ipywidgets' Image with a text alternative: its tooltip becomes the <img>'s title.
+
+    ipywidgets 8 has no alt text; its views set the tooltip as the title only when the widget's
+    `description` is empty, and an Image has no `description` at all (its view fails on the tooltip).
+    """
+
+    description = traitlets.Unicode("").tag(sync=True)
+
+
+def qr_image() -> Widget:
+    """An empty image for a QR code, with its text alternative."""
+    image = TitledImage(format="png", width=240, height=240, tooltip=QR_TEXT)
+    image.add_class("rb-qr")
+    return image
+
+
+class SecretField:
+    """A secret on the page: masked until asked, then in a read-only monospace line as wide as the panel, with Copy.
+
+    The value is plain text (never a disabled input: those are greyed out, cut long values short and
+    are skipped by screen readers), out of view while masked. `clear` empties every widget that held it.
+    """
+
+    def __init__(self, key: str, label: str, secret: str = "", *, show: str = "Show", hide: str = "Hide") -> None:
+        self.words = (show, hide)
+        self.label = widgets.HTML(f"<span class='rb-secret-label'>{html.escape(label)}</span>")
+        self.masked = widgets.HTML("<span class='rb-secret-mask'>•••••••••••• (hidden)</span>")
+        self.value = widgets.Label(value=secret)
+        self.value.add_class("rb-secret-value")
+        self.value.layout.display = "none"
+        self.toggle = widgets.ToggleButton(description=show, tooltip=f"{show} the {label.lower()}")
+        self.toggle.add_class("rb-toggle")
+        self.toggle.observe(self._toggled, names="value")
+        self.copy = widgets.HTML(COPY_BUTTON.replace("{label}", html.escape(label.lower(), quote=True)))
+        self.box = widgets.VBox(
+            [self.label, self.masked, self.value, widgets.HBox([self.toggle, self.copy])],
+        )
+        self.box.add_class("rb-secret-field")
+        self.box.add_class(f"rb-secret-{key}")
+
+    def fill(self, secret: str) -> None:
+        self.value.value = secret
+
+    def _toggled(self, change: dict[str, Any]) -> None:
+        show = bool(change["new"])
+        self.value.layout.display = "" if show else "none"
+        self.masked.layout.display = "none" if show else ""
+        self.toggle.description = self.words[1] if show else self.words[0]
+
+    def clear(self) -> None:
+        self.toggle.value = False
+        self.value.value = ""
+
+    def widgets(self) -> list[Widget]:
+        return [self.label, self.masked, self.value, self.toggle, self.copy, self.box]
+
+
 class Reveal:
     """A secret shown once: hidden until asked, copyable, and emptied when the person dismisses it."""
 
     def __init__(self, key: str, label: str, secret: str, after: str) -> None:
         self.after = after
-        self.hidden = labelled(widgets.Password(value=secret, disabled=True), "rb-secret", label)
-        self.shown = labelled(widgets.Text(value="", disabled=True), "rb-shown", label)
-        self.shown.layout.display = "none"
-        self.toggle = widgets.ToggleButton(description="Show", tooltip="Show or hide the value")
-        self.toggle.add_class("rb-toggle")
-        self.toggle.observe(self._toggled, names="value")
-        self.copy = widgets.HTML(COPY_BUTTON)
+        self.field = SecretField(key, label, secret)
         self.dismiss = widgets.Button(description="I have saved it", button_style="warning")
         self.dismiss.add_class("rb-dismiss")
         self.dismiss.on_click(lambda _: self.close())
@@ -316,23 +543,17 @@ class Reveal:
             "<b>Shown once.</b> Save it in your password manager now; after you dismiss it, "
             "it is gone from this page (a copy stays in the secrets file)."
         )
-        self.box = widgets.VBox(
-            [self.note, widgets.HBox([self.hidden, self.shown, self.toggle, self.copy]), self.dismiss]
-        )
+        self.box = widgets.VBox([self.note, self.field.box, self.dismiss])
         self.box.add_class("rb-reveal")
         self.box.add_class(f"rb-reveal-{key}")
 
-    def _toggled(self, change: dict[str, Any]) -> None:
-        show = bool(change["new"])
-        self.shown.value = self.hidden.value if show else ""
-        self.shown.layout.display = "" if show else "none"
-        self.hidden.layout.display = "none" if show else ""
-        self.toggle.description = "Hide" if show else "Show"
+    @property
+    def value(self) -> str:
+        return str(self.field.value.value)
 
     def close(self) -> None:
         """Empty every widget that held the secret, then say where the copy is."""
-        self.hidden.value = ""
-        self.shown.value = ""
+        self.field.clear()
         self.box.children = (widgets.HTML(f"<i>{html.escape(self.after)}</i>"),)
-        for widget in (self.hidden, self.shown, self.toggle, self.copy, self.dismiss, self.note):
+        for widget in [*self.field.widgets(), self.dismiss, self.note]:
             widget.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,9 +28,8 @@ from typing import Any
 
 import pytest
 
-from runbook_lib.cli import wizard_command
-
 ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "notebooks" / "create_admin_user.ipynb"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -176,6 +176,16 @@ def browser_sandbox() -> Iterator[Any]:
     served.stop()
 
 
+@pytest.fixture
+def endpoint(browser_sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """This process's AWS settings pointed at the sandbox, and a private HOME (for the in-kernel tests)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", browser_sandbox.endpoint_url)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return str(browser_sandbox.endpoint_url)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, browser_sandbox: Any) -> Iterator[Server]:
     home, root = _private_home(tmp_path_factory.mktemp("lab"))
@@ -203,25 +213,40 @@ def lab(tmp_path_factory: pytest.TempPathFactory, browser_sandbox: Any) -> Itera
     _stop(server)
 
 
+def start_wizard(
+    name: str, base: Path, endpoint: str, *options: str, extra_env: dict[str, str] | None = None
+) -> Server:
+    """`runbook wizard`, as a person starts it: the URL it prints carries the port and the token."""
+    home, root = _private_home(base)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RUNBOOK_", "JUPYTER", "IPYTHON"))}
+    env.update(HOME=str(home), AWS_ENDPOINT_URL=endpoint, PYTHONUNBUFFERED="1", **(extra_env or {}))
+    log = ARTIFACTS / f"{name}-server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "runbook"), "wizard", "--no-browser", *options],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    found = None
+    while found is None:
+        found = re.search(r"runbook: the wizard is at (http://[^/]+)/\?token=(\S+)", log.read_text(errors="replace"))
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"runbook wizard did not print its URL:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+    server = Server(name, found.group(1), found.group(2), home, root, log, proc)
+    _wait_ready(server, "/voila/static/voila.js")
+    return server
+
+
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory: pytest.TempPathFactory, browser_sandbox: Any) -> Iterator[Server]:
-    """`runbook wizard`'s command line, on a free port, with a token."""
-    home, root = _private_home(tmp_path_factory.mktemp("voila"))
-    token, port = uuid.uuid4().hex, free_port()
-    argv, wizard_env = wizard_command(
-        root / NOTEBOOK.name, "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", f"--token={token}"
-    )
-    server = _start(
-        "voila",
-        argv,
-        home,
-        root,
-        token,
-        port,
-        browser_sandbox.endpoint_url,
-        "/voila/static/voila.js",
-        extra_env={"JUPYTER_PATH": wizard_env["JUPYTER_PATH"]},
-    )
+    """`runbook wizard` on the sandbox (served from this process)."""
+    server = start_wizard("voila", tmp_path_factory.mktemp("voila"), browser_sandbox.endpoint_url)
     yield server
     _stop(server)
 

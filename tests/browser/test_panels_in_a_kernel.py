@@ -23,15 +23,6 @@ from runbook_lib.sections import CREATE
 GOOD = "Tr1cky-Kernel-Pass!"
 
 
-@pytest.fixture
-def endpoint(browser_sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", browser_sandbox.endpoint_url)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return str(browser_sandbox.endpoint_url)
-
-
 def all_panels(tmp_path: Path, **params: Any) -> tuple[Runbook, ui.Wizard]:
     """What "Run All Cells" does: start, then one panel per section."""
     run = start_run({"secrets_dir": str(tmp_path / "secrets"), **params})
@@ -93,11 +84,12 @@ def test_create_reveals_the_password_once_and_mfa_names_each_wrong_code(endpoint
     create = wizard.panels["create"]
     assert isinstance(create, ui.CreatePanel) and create.reveal is not None
     reveal = create.reveal
-    assert reveal.hidden.value == run.password
-    reveal.toggle.value = True
-    assert reveal.shown.value == run.password
+    assert reveal.value == run.password
+    assert reveal.field.value.layout.display == "none"  # masked until asked
+    reveal.field.toggle.value = True
+    assert reveal.field.value.layout.display == "" and reveal.field.masked.layout.display == "none"
     reveal.dismiss.click()
-    assert reveal.hidden.value == reveal.shown.value == ""
+    assert reveal.value == ""
     assert "Dismissed" in text(create.reveal_box.children[1].children[0].value)
 
     panel = wizard.panels["mfa"]
@@ -121,16 +113,16 @@ def test_create_reveals_the_password_once_and_mfa_names_each_wrong_code(endpoint
     panel.code1.value, panel.code2.value = totp.at(now - mfa.STEP), totp.at(now)
     panel.enable.click()
     assert "MFA is enabled for kernel-admin" in panel.status.value
-    assert panel.qr.value == b"" and panel.seed.value == "" and panel.seed_value is None
+    assert panel.qr.value == b"" and panel.key.value.value == "" and panel.seed_value is None
     assert wizard.state("codecommit") == "current"
 
     git = wizard.panels["codecommit"]
     assert isinstance(git, ui.CodeCommitPanel)
     git.button.click()
     assert git.reveal is not None and run.applied.git is not None
-    assert git.reveal.hidden.value == run.applied.git.password
+    assert git.reveal.value == run.applied.git.password
     git.reveal.dismiss.click()
-    assert git.reveal.hidden.value == ""
+    assert git.reveal.value == ""
     assert [c.split(":")[1] for c in run.conn.call_log.writes][-3:] == [
         "CreateVirtualMFADevice",
         "EnableMFADevice",
