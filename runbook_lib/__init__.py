@@ -11,7 +11,20 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .runbook import Runbook
 
-__all__ = ["start"]
+__all__ = ["__version__", "start"]
+DISTRIBUTION = "runbook-first-admin"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__`, from the installed distribution's metadata (read only when asked for)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version(DISTRIBUTION)
+        except PackageNotFoundError:
+            return "0+unknown"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def start(namespace: dict[str, Any]) -> Runbook:

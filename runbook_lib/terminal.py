@@ -26,8 +26,9 @@ from getpass import getpass
 from pathlib import Path
 from typing import Any
 
-from . import cli, mfa, passwords, users
+from . import mfa, passwords, users
 from .errors import RunbookError
+from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, plan
 from .report import Report
@@ -238,7 +239,7 @@ def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict
     print()
     started = time.time()
     with environ(secret_env):
-        rc = cli.execute(raw, html=bool(args.html), output_dir=Path(args.output_dir))
+        rc = execute(raw, html=bool(args.html), output_dir=Path(args.output_dir))
     return rc, started
 
 

@@ -14,19 +14,20 @@ from pathlib import Path
 import nbformat
 import papermill
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "create_admin_user.ipynb"
+from runbook_lib.headless import CREATE as NOTEBOOK
+
 # What the committed outputs were made with, and what nbval re-runs them with.
 HEADLESS = {"mfa_codes": "generate"}
 
 
 def execute_headless(source: Path, target: Path, secrets_dir: str) -> None:
+    """Run in the target's (temporary) directory: nothing of the run lands beside the package's notebook."""
     papermill.execute_notebook(
         str(source),
         str(target),
         parameters={**HEADLESS, "secrets_dir": secrets_dir},
         progress_bar=False,
-        cwd=str(source.parent),
+        cwd=str(target.parent),
         kernel_name="python3",
     )
 
