@@ -21,6 +21,13 @@ def test_lab_and_wizard_pass_options_through(command: str, tool: str) -> None:
     assert done.stdout.strip().splitlines()[-1] == version(tool)
 
 
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run([str(BIN / "runbook"), "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == f"runbook {version('runbook-first-admin')}\n", done
+
+
 def test_other_commands_refuse_unknown_options() -> None:
     done = subprocess.run([str(BIN / "runbook"), "run", "--bogus"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "unrecognized arguments: --bogus" in done.stderr
