@@ -93,3 +93,21 @@ def test_concurrent_runs_each_finish_and_report_only_their_own_secrets_file(tmp_
     assert len(records) == 3 and all(any(n in r for r in records) for n in names), records
     assert _tree(package) == before, "a run wrote into the package (or notebooks/)"
     assert sorted(p.name for p in start_dir.iterdir()) == ["runs"]
+
+
+def test_lab_opens_the_checkouts_notebooks_or_a_kept_copy_of_an_installed_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JupyterLab saves what it opens: from an installed package it opens a copy below the start directory."""
+    from runbook_lib import cli
+
+    assert cli.lab_notebooks(tmp_path) == cli.CHECKOUT_NOTEBOOKS, "in a checkout: notebooks/, where readers look"
+    assert list(tmp_path.iterdir()) == []
+
+    monkeypatch.setattr(cli, "CHECKOUT_NOTEBOOKS", tmp_path / "no-checkout" / "notebooks")  # as when installed
+    copy = cli.lab_notebooks(tmp_path)
+    assert copy == tmp_path / "runbook-notebooks"
+    assert sorted(p.name for p in copy.iterdir()) == ["create_admin_user.ipynb", "delete_admin_user.ipynb"]
+    (copy / "create_admin_user.ipynb").write_text("{}")  # the person's work
+    cli.lab_notebooks(tmp_path)
+    assert (copy / "create_admin_user.ipynb").read_text() == "{}", "an existing copy was overwritten"
