@@ -10,9 +10,9 @@ from pathlib import Path
 import papermill
 import pytest
 
+from tests.support.net import ROOT
 from tests.tools.refresh_notebook import HEADLESS, NOTEBOOK, TEARDOWN_HEADLESS, TEARDOWN_NOTEBOOK, teardown_account
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
