@@ -1,17 +1,20 @@
 """runbook_lib: the helper package behind the first-admin-user runbook.
 
 Imports stay light (boto3, widgets, QR rendering and moto load only when a step needs them), so a
-headless run pays only for what it uses.
+headless run pays only for what it uses. The notebooks' first cells call `start` or `start_teardown`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .runbook import Runbook
+    from .teardown import Teardown
+    from .ui import Panels
 
-__all__ = ["__version__", "start"]
+__all__ = ["__version__", "start", "start_teardown"]
 DISTRIBUTION = "runbook-first-admin"
 
 
@@ -27,8 +30,15 @@ def __getattr__(name: str) -> str:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def start(namespace: dict[str, Any]) -> Runbook:
-    """Validate the notebook's parameters, connect to the target and run preflight (section 0)."""
-    from .runbook import start as _start
+def start(namespace: Mapping[str, Any]) -> Runbook | Panels:
+    """Validate the notebook's parameters, connect, run preflight; panels for a person, else reports."""
+    from .notebook import start as _start
+
+    return _start(namespace)
+
+
+def start_teardown(namespace: Mapping[str, Any]) -> Teardown:
+    """The delete notebook's start: its parameters, the connection and preflight."""
+    from .notebook import start_teardown as _start
 
     return _start(namespace)

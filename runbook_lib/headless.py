@@ -183,14 +183,14 @@ def secrets_files(directory: Path, run_id: str) -> list[Path]:
 
 
 def _section_of(notebook: Path, cell_index: int) -> str:
-    """The '## N. Title' heading above the failed cell: the step the user sees in the notebook."""
+    """The section of the failed cell, by its `section:<key>` tag (never by headings or cell source)."""
     import nbformat
 
-    cells = nbformat.read(notebook, as_version=4).cells[: cell_index + 1]  # type: ignore[no-untyped-call]
-    for cell in reversed(cells):
-        if cell.cell_type == "markdown" and cell.source.startswith("## "):
-            return str(cell.source.splitlines()[0][3:])
-    return "parameters"
+    from . import sections
+
+    table = sections.TEARDOWN if notebook.name == DELETE.name else sections.CREATE
+    cells = nbformat.read(notebook, as_version=4).cells  # type: ignore[no-untyped-call]
+    return sections.failed_section(cells, cell_index, table)
 
 
 def export_html(notebook: Path) -> Path:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .aws import propagating
 from .errors import CodeError
-from .users import TAGS, _ours
+from .users import TAGS, ours
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 ISSUER = "Amazon Web Services"
 STEP = 30  # RFC 6238 time step, seconds
 FLOW_TAG = "runbook-mfa-flow"
+Flow = Literal["defer", "direct"]
+"""How a device is to be enabled: codes in this run ("direct"), or in a later one ("defer")."""
 
 
 @dataclass(frozen=True)
@@ -120,22 +122,22 @@ def find_pending(iam: IAMClient, device_name: str) -> list[VirtualDevice]:
             if serial.rsplit("/", 1)[-1] != device_name:
                 continue
             tags = iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]
-            if _ours(tags):  # type: ignore[arg-type]
+            if ours(tags):  # type: ignore[arg-type]
                 deferred = any(t["Key"] == FLOW_TAG and t["Value"] == "defer" for t in tags)
                 found.append(VirtualDevice(serial=serial, deferred=deferred))
     return found
 
 
-def create_device(iam: IAMClient, device_name: str, *, deferred: bool) -> VirtualDevice:
+def create_device(iam: IAMClient, device_name: str, flow: Flow) -> VirtualDevice:
     """Create the device; the seed comes back once, here, and never again from IAM."""
-    tags = [*TAGS, {"Key": FLOW_TAG, "Value": "defer" if deferred else "direct"}]
+    tags = [*TAGS, {"Key": FLOW_TAG, "Value": flow}]
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=device_name, Tags=tags)["VirtualMFADevice"]  # type: ignore[arg-type]
     seed = (
         device["Base32StringSeed"].decode()
         if isinstance(device["Base32StringSeed"], bytes)
         else str(device["Base32StringSeed"])
     )
-    return VirtualDevice(serial=device["SerialNumber"], seed=seed, deferred=deferred)
+    return VirtualDevice(serial=device["SerialNumber"], seed=seed, deferred=flow == "defer")
 
 
 def enable(iam: IAMClient, user_name: str, serial: str, first: str, second: str) -> None:
@@ -147,6 +149,10 @@ def enable(iam: IAMClient, user_name: str, serial: str, first: str, second: str)
             AuthenticationCode2=second,
         )
     )
+
+
+def deactivate(iam: IAMClient, user_name: str, serial: str) -> None:
+    iam.deactivate_mfa_device(UserName=user_name, SerialNumber=serial)
 
 
 def delete_device(iam: IAMClient, serial: str) -> None:

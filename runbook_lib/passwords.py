@@ -1,4 +1,4 @@
-"""Console passwords: the account policy, a local rule-by-rule check, and a generator that satisfies it.
+"""Console passwords: the account policy (read and set), a local rule-by-rule check, and a generator.
 
 Checking locally lets the user fix a weak password before any write, with each failed rule named,
 instead of IAM's single `PasswordPolicyViolation`.
@@ -9,7 +9,10 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
 
 # IAM's allowed symbol set for password policies.
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
@@ -132,3 +135,17 @@ def generate(policy: PasswordPolicy, length: int | None = None) -> str:
         candidate = "".join(secrets.choice(alphabet) for _ in range(size))
         if all(_classes(candidate).values()) and not failures(candidate, policy):
             return candidate
+
+
+def set_account_policy(iam: IAMClient, policy: PasswordPolicy) -> None:
+    """`UpdateAccountPasswordPolicy` to `policy`'s values (every character class, as CIS asks)."""
+    iam.update_account_password_policy(
+        MinimumPasswordLength=policy.minimum_length,
+        RequireUppercaseCharacters=True,
+        RequireLowercaseCharacters=True,
+        RequireNumbers=True,
+        RequireSymbols=True,
+        PasswordReusePrevention=policy.password_reuse_prevention or 24,
+        MaxPasswordAge=policy.max_password_age or 90,
+        AllowUsersToChangePassword=True,
+    )

@@ -8,25 +8,55 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .codecommit import LIMIT
 from .errors import ConflictError
 from .mfa import VirtualDevice
 from .passwords import PasswordPolicy
 from .policies import PolicyRef
+from .report import MARK, Report
 from .users import ObservedGroup, ObservedUser
 
+GrantVia = Literal["user", "group"]
 Phase = Literal["account", "user", "mfa", "codecommit"]
 PHASES: tuple[Phase, ...] = ("account", "user", "mfa", "codecommit")
+
+Action = Literal[
+    # the create runbook's writes
+    "UpdateAccountPasswordPolicy", "CreateUser", "CreateLoginProfile", "AttachUserPolicy", "CreateGroup",
+    "AttachGroupPolicy", "AddUserToGroup", "DeleteVirtualMFADevice", "CreateVirtualMFADevice", "EnableMFADevice",
+    "CreateServiceSpecificCredential", "ResetServiceSpecificCredential",
+    # the teardown's removals
+    "DeleteServiceSpecificCredential", "DeactivateMFADevice", "DeleteLoginProfile", "DeleteAccessKey",
+    "DeleteSigningCertificate", "DeleteSSHPublicKey", "DetachUserPolicy", "DeleteUserPolicy", "RemoveUserFromGroup",
+    "DeleteUser",
+]  # fmt: skip
+"""Every IAM write a plan can hold; `apply.CALLS` has one call for each."""
 
 
 @dataclass(frozen=True)
 class Step:
-    """One write: the IAM action, what it acts on, and a line a reviewer can read."""
+    """One write: the IAM action, what it acts on, and a line a reviewer can read.
+
+    `arg` is the call's one further argument (a policy ARN, a serial, a group, a credential id, the MFA
+    flow); a step never holds a secret, which apply supplies at the call.
+    """
 
     phase: Phase
-    action: str
+    action: Action
     target: str
     detail: str
     arg: str = ""
+
+    def row(self) -> tuple[str, str, str, str]:
+        """The review's row: phase, IAM action, on, what."""
+        return (self.phase, self.action, self.target, self.detail)
+
+    def applied_row(self, mark: str = MARK["ok"], note: str = "") -> tuple[str, str, str, str]:
+        """Every apply report's row (create, MFA, Git, summary, teardown): mark, IAM action, on, what."""
+        return (mark, self.action, self.target, self.detail + note)
+
+
+APPLIED_HEADER = ("", "IAM action", "on", "what")
 
 
 @dataclass(frozen=True)
@@ -37,7 +67,7 @@ class Desired:
     console_access: bool
     password_reset_required: bool
     policies: tuple[PolicyRef, ...]
-    grant_via: str
+    grant_via: GrantVia
     group_name: str
     mfa: bool
     device_name: str
@@ -123,6 +153,7 @@ def _user_steps(d: Desired, u: ObservedUser, group: ObservedGroup | None) -> lis
                     "AddUserToGroup",
                     d.user_name,
                     f"add {d.user_name} to group {d.group_name}",
+                    d.group_name,
                 )
             )
     return out
@@ -163,6 +194,7 @@ def _mfa_steps(d: Desired, o: Observed) -> list[Step]:
             "CreateVirtualMFADevice",
             d.device_name,
             f"create virtual MFA device {d.device_name}",
+            "defer" if d.mfa_deferred else "direct",
         )
     )
     if not d.mfa_deferred or o.codes_available:
@@ -208,8 +240,6 @@ def _codecommit_steps(d: Desired, o: Observed) -> list[Step]:
         return out
     if g.credential_ids and (g.ours or not g.exists):
         return out  # made (and delivered) by an earlier run of this runbook
-    from .codecommit import LIMIT
-
     if len(g.credential_ids) >= LIMIT:
         raise ConflictError(
             f"{d.git_user} already has {LIMIT} CodeCommit credentials, IAM's limit.",
@@ -223,3 +253,11 @@ def _codecommit_steps(d: Desired, o: Observed) -> list[Step]:
         )
     )
     return out
+
+
+def review_report(steps: list[Step], notes: list[str] | None = None) -> Report:
+    """The review's table, as every front end shows it: phase, IAM action, on, what."""
+    if not steps:
+        return Report("Review: nothing to do, the account already matches the parameters", notes=notes or [])
+    header = ("phase", "IAM action", "on", "what")
+    return Report(f"Review: {len(steps)} change(s) will be made", [s.row() for s in steps], header, notes or [])

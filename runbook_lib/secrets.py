@@ -303,6 +303,12 @@ class SecretsFile:
         return target
 
 
+def delivered(directory: str) -> list[tuple[Path, dict[str, str]]]:
+    """Every secrets file in `directory` with its values, newest first (a later run looks for a seed here)."""
+    files = sorted(Path(directory).expanduser().glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+    return [(path, json.loads(path.read_text())) for path in files]
+
+
 def git_credential_approve(host: str, username: str, password: str) -> None:
     """Hand the Git credentials to the user's own credential helper (`git credential approve`)."""
     payload = f"protocol=https\nhost={host}\nusername={username}\npassword={password}\n\n"

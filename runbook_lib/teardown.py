@@ -20,102 +20,39 @@ password policy, and the secrets files, which are on the machine, not in IAM.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from botocore.exceptions import ClientError
-
-from . import mfa, users
-from .aws import Connection, connect
-from .errors import ConflictError, InputError, StepFailed
-from .identity import Preflight, run_preflight
+from . import mfa
+from .apply import Applied, Given
+from .aws import Connection
+from .errors import ConflictError, InputError
+from .identity import Preflight
 from .params import Parameters, parse
-from .plan import Step
+from .plan import APPLIED_HEADER, Step
 from .report import MARK, Report
-
-if TYPE_CHECKING:
-    from mypy_boto3_iam import IAMClient
+from .sections import TEARDOWN as SECTIONS
+from .sections import SectionKey, detail
+from .sections import progress as _progress
+from .session import caller, open_session, preflight_report, run_sections
+from .users import Holdings, holdings
 
 PARAMETERS = ("user_name", "mfa_device_name", "target", "profile", "region", "confirm", "adopt")
 """The teardown notebook's parameters; a subset of the create runbook's, checked the same way."""
 
-SECTIONS = {
-    "preflight": "0 Preflight",
-    "user": "1 The user",
-    "review": "2 Review",
-    "remove": "3 Remove",
-    "verify": "4 Verify",
-}
+AGAIN = "Run the teardown again: it reads what IAM holds now and removes only what is left."
 
 
-def progress(section: str, status: str) -> None:
-    """One line per step, as the create runbook prints them: `runbook teardown` streams these."""
-    print(f"▶ step {SECTIONS[section]}: {status}", file=sys.stdout, flush=True)
+def progress(key: SectionKey, status: str) -> None:
+    """One step line, as the create runbook's: `runbook teardown` streams these."""
+    _progress(key, status, SECTIONS)
 
 
-# --- what IAM holds --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Holdings:
-    """Everything that must go before IAM lets the user go, as read now."""
-
-    user_name: str
-    exists: bool = False
-    ours: bool = False
-    service_credentials: tuple[tuple[str, str], ...] = ()  # (service, credential id)
-    mfa_devices: tuple[str, ...] = ()  # serials assigned to the user
-    pending_devices: tuple[str, ...] = ()  # unassigned virtual devices the runbook made for it
-    login_profile: bool = False
-    access_keys: tuple[str, ...] = ()
-    signing_certificates: tuple[str, ...] = ()
-    ssh_public_keys: tuple[str, ...] = ()
-    attached_policies: tuple[str, ...] = ()
-    inline_policies: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-
-
-def observe(iam: IAMClient, user_name: str, device_name: str = "") -> Holdings:
-    """Read the user and all it holds; a missing user costs one call (plus the pending-device scan)."""
-    pending = tuple(d.serial for d in mfa.find_pending(iam, device_name or user_name))
-    try:
-        user = iam.get_user(UserName=user_name)["User"]
-    except iam.exceptions.NoSuchEntityException:
-        return Holdings(user_name, pending_devices=pending)
-    try:
-        iam.get_login_profile(UserName=user_name)
-        login = True
-    except iam.exceptions.NoSuchEntityException:
-        login = False
-    credentials = iam.list_service_specific_credentials(UserName=user_name)["ServiceSpecificCredentials"]
-    return Holdings(
-        user_name,
-        exists=True,
-        ours=users._ours(user.get("Tags")),  # type: ignore[arg-type]
-        service_credentials=tuple((c["ServiceName"], c["ServiceSpecificCredentialId"]) for c in credentials),
-        mfa_devices=tuple(d["SerialNumber"] for d in _pages(iam, "list_mfa_devices", "MFADevices", user_name)),
-        pending_devices=pending,
-        login_profile=login,
-        access_keys=tuple(k["AccessKeyId"] for k in _pages(iam, "list_access_keys", "AccessKeyMetadata", user_name)),
-        signing_certificates=tuple(
-            c["CertificateId"] for c in _pages(iam, "list_signing_certificates", "Certificates", user_name)
-        ),
-        ssh_public_keys=tuple(
-            k["SSHPublicKeyId"] for k in _pages(iam, "list_ssh_public_keys", "SSHPublicKeys", user_name)
-        ),
-        attached_policies=tuple(
-            p["PolicyArn"] for p in _pages(iam, "list_attached_user_policies", "AttachedPolicies", user_name)
-        ),
-        inline_policies=tuple(_pages(iam, "list_user_policies", "PolicyNames", user_name)),
-        groups=tuple(g["GroupName"] for g in _pages(iam, "list_groups_for_user", "Groups", user_name)),
-    )
-
-
-def _pages(iam: IAMClient, operation: str, key: str, user_name: str) -> list[Any]:
-    paginator = iam.get_paginator(operation)  # type: ignore[call-overload]
-    return [item for page in paginator.paginate(UserName=user_name) for item in page[key]]
+def observe(conn: Connection, user_name: str, device_name: str = "") -> Holdings:
+    """Everything the user holds, and the unassigned devices the runbook made for it."""
+    pending = tuple(d.serial for d in mfa.find_pending(conn.iam, device_name or user_name))
+    return holdings(conn.iam, user_name, pending)
 
 
 def plan(h: Holdings) -> list[Step]:
@@ -149,38 +86,6 @@ def plan(h: Holdings) -> list[Step]:
     return steps
 
 
-# --- the removals ----------------------------------------------------------------------------------
-
-REMOVALS: dict[str, Callable[[IAMClient, Step], object]] = {
-    "DeleteServiceSpecificCredential": lambda iam, s: iam.delete_service_specific_credential(
-        UserName=s.target, ServiceSpecificCredentialId=s.arg
-    ),
-    "DeactivateMFADevice": lambda iam, s: iam.deactivate_mfa_device(UserName=s.target, SerialNumber=s.arg),
-    "DeleteVirtualMFADevice": lambda iam, s: iam.delete_virtual_mfa_device(SerialNumber=s.arg),
-    "DeleteLoginProfile": lambda iam, s: iam.delete_login_profile(UserName=s.target),
-    "DeleteAccessKey": lambda iam, s: iam.delete_access_key(UserName=s.target, AccessKeyId=s.arg),
-    "DeleteSigningCertificate": lambda iam, s: iam.delete_signing_certificate(UserName=s.target, CertificateId=s.arg),
-    "DeleteSSHPublicKey": lambda iam, s: iam.delete_ssh_public_key(UserName=s.target, SSHPublicKeyId=s.arg),
-    "DetachUserPolicy": lambda iam, s: iam.detach_user_policy(UserName=s.target, PolicyArn=s.arg),
-    "DeleteUserPolicy": lambda iam, s: iam.delete_user_policy(UserName=s.target, PolicyName=s.arg),
-    "RemoveUserFromGroup": lambda iam, s: iam.remove_user_from_group(GroupName=s.arg, UserName=s.target),
-    "DeleteUser": lambda iam, s: iam.delete_user(UserName=s.target),
-}
-
-
-def explain(step: Step, exc: ClientError) -> StepFailed:
-    """IAM's refusal as a message naming the step and the way to finish.
-
-    A caller lacking the permission never gets here: the connection names the missing IAM action.
-    """
-    error = exc.response["Error"]
-    return StepFailed(
-        f"{step.action} on {step.target} failed ({error['Code']}): {error.get('Message', '')}",
-        step=step.action,
-        fix="Run the teardown again: it reads what IAM holds now and removes only what is left.",
-    )
-
-
 # --- one teardown ------------------------------------------------------------------------------------
 
 
@@ -196,15 +101,6 @@ class Teardown:
     done: list[Step] = field(default_factory=list)
     reviewed: bool = False
 
-    def sections(self) -> dict[str, Callable[[], Report]]:
-        return {
-            "preflight": self.preflight_report,
-            "user": self.check_user,
-            "review": self.review,
-            "remove": self.remove,
-            "verify": self.verify,
-        }
-
     @property
     def expected_confirm(self) -> str:
         """What `confirm` must say: the user, and on real AWS also the account, that will be deleted."""
@@ -214,16 +110,15 @@ class Teardown:
 
     # --- 0 preflight -------------------------------------------------------------------------------
 
-    def preflight_report(self) -> Report:
-        rows = [(MARK[f.level], f.topic, f.message + (f"  Fix: {f.fix}" if f.fix else "")) for f in self.pre.findings]
-        return Report("Preflight: who is calling, and where", rows, ("", "check", "finding"))
+    def preflight(self) -> Report:
+        return preflight_report(self.pre)
 
     # --- 1 the user --------------------------------------------------------------------------------
 
     def check_user(self) -> Report:
         """Read everything the user holds; refuse a user this runbook did not create, unless adopted."""
         p = self.params
-        self.held = observe(self.conn.iam, p.user_name, p.mfa_device_name)
+        self.held = observe(self.conn, p.user_name, p.mfa_device_name)
         h = self.held
         if h.exists and not h.ours and not p.adopt:
             raise ConflictError(
@@ -267,7 +162,7 @@ class Teardown:
             return Report("Review: nothing to remove", notes=kept)
         progress("review", f"{len(self.steps)} removal(s) planned")
         for s in self.steps:
-            print(f"▶   {s.action}: {s.detail}", flush=True)
+            detail(f"{s.action}: {s.detail}")
         rows = [(s.action, s.target, s.detail) for s in self.steps]
         go = (
             "confirm names this user: the next cell makes these removals."
@@ -292,25 +187,22 @@ class Teardown:
                 parameter="confirm",
                 fix=f"Review the {len(self.steps)} removal(s) above, then set confirm={self.expected_confirm!r}.",
             )
-        for step in [s for s in self.steps if s not in self.done]:
-            try:
-                REMOVALS[step.action](self.conn.iam, step)
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "NoSuchEntity":  # already gone is what we wanted
-                    raise explain(step, exc) from None
-            self.done.append(step)
+        removals = Applied(self.conn.iam, again=AGAIN, gone_is_done=True, steps=self.steps, done=self.done)
+        for step in removals.pending():
+            removals.execute(step, Given())
         progress("remove", f"{len(self.done)} removal(s) made")
-        return Report("Removed", [(MARK["ok"], s.action, s.detail) for s in self.done])
+        rows = [s.applied_row() for s in self.done]
+        return Report("Removed", rows, APPLIED_HEADER)
 
     # --- 4 verify ----------------------------------------------------------------------------------
 
     def verify(self) -> Report:
         """Read IAM again: the user and the devices the runbook made for it are gone."""
-        left = plan(observe(self.conn.iam, self.params.user_name, self.params.mfa_device_name))
+        left = plan(observe(self.conn, self.params.user_name, self.params.mfa_device_name))
         if left:
             progress("verify", f"{len(left)} thing(s) still there: run again")
-            rows = [(MARK["warn"], s.action, s.detail) for s in left]
-            return Report("Still there (run the teardown again)", rows, ("", "IAM action", "what"))
+            rows = [s.applied_row(MARK["warn"]) for s in left]
+            return Report("Still there (run the teardown again)", rows, APPLIED_HEADER)
         progress("verify", f"{self.params.user_name} is gone, with everything it held")
         return Report(f"Verified: {self.params.user_name} no longer exists, and no MFA device of it is left")
 
@@ -336,19 +228,13 @@ def start(namespace: Mapping[str, Any]) -> Teardown:
     `namespace` is the notebook's globals (or any mapping); only the teardown's parameters are read.
     """
     params = parse_params({k: v for k, v in namespace.items() if k in PARAMETERS})
-    conn = connect(params.target, params.region, params.profile)
-    try:
-        pre = run_preflight(conn)
-    except BaseException:
-        conn.close()
-        raise
-    progress("preflight", f"{'root' if pre.is_root else pre.caller_arn} in {pre.account_id} ({params.target})")
+    conn, pre = open_session(params)
+    progress("preflight", f"{caller(pre)} ({params.target})")
     return Teardown(params=params, conn=conn, pre=pre)
 
 
 def run_headless(namespace: Mapping[str, Any]) -> Teardown:
     """The whole teardown without a notebook: the same calls as the notebook's cells."""
     td = start(namespace)
-    for section in td.sections().values():
-        section()
+    run_sections(td, SECTIONS)
     return td

@@ -13,40 +13,31 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import re
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
 from getpass import getpass
 from pathlib import Path
 from typing import Any
 
-from . import mfa, passwords, users
-from .errors import RunbookError
+from . import mfa
+from .choices import code_pair
+from .delivery import DeliveredDevice
+from .errors import CodeError, RunbookError
 from .headless import execute
 from .params import Parameters, parse
-from .plan import Step, plan
+from .plan import Step, review_report
 from .report import Report
 from .runbook import Runbook
 from .runbook import start as start_runbook
 from .secrets import MFA_CODES_ENV, PASSWORD_ENV, register
+from .sections import section_of_cell
 
 CODE_ATTEMPTS = 3  # notebook runs with codes, when IAM refuses codes that were fine locally (expired meanwhile)
-
-
-@dataclass(frozen=True)
-class Device:
-    """The pending MFA device the first run left, with the seed read back from its secrets file."""
-
-    serial: str
-    seed: str
-    uri: str
-    secrets_path: Path
 
 
 def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
@@ -55,7 +46,7 @@ def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
     print("runbook: terminal mode. Review the plan, say yes, then enable MFA with your authenticator app.")
     with shared_sandbox(parse(raw)):
         try:
-            runbook = quietly(lambda: start_runbook(raw))
+            runbook = start_runbook(raw)
         except RunbookError as exc:
             print(f"runbook: nothing was done.\n{exc}", file=sys.stderr)
             return 2
@@ -69,7 +60,7 @@ def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int
     """The reads and the questions first (stopping there changes nothing), then the writes."""
     try:
         password = prepare(raw, runbook)
-        steps = full_plan(runbook)
+        steps = runbook.full_plan()
         show(review(steps))
         if not steps:
             print("runbook: nothing to do.")
@@ -97,21 +88,19 @@ def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int
 
 def prepare(raw: dict[str, Any], runbook: Runbook) -> str | None:
     """Preflight, the user, the console password and the permissions, as the notebook's sections 0-3."""
-    p = runbook.params
-    show(runbook.preflight_report())
-    show(quietly(runbook.check_user))
-    assert runbook.observed is not None
-    given = bool(p.password_file or os.environ.get(PASSWORD_ENV))
+    show(runbook.preflight())
+    show(runbook.choose_user())
+    source = runbook.password_source()
     password = None
-    if p.console_access and p.password_mode == "custom" and runbook.observed.admin.login_profile and not given:
-        print(f"\nConsole access: {p.user_name} already has a console password; it is left as it is.")
+    if source == "kept":
+        print(f"\nConsole access: {runbook.params.user_name} already has a console password; it is left as it is.")
     else:
-        if p.console_access and p.password_mode == "custom" and not given:
+        if source == "ask":
             password = ask_password(runbook)
-        report = quietly(lambda: runbook.check_password(password, password))
+        report = runbook.console_access(password=password, confirm=password)
         if password is None:  # a typed password already had its rule-by-rule check above
             show(report)
-    quietly(runbook.resolve_policies)
+    runbook.permissions()
     return password
 
 
@@ -130,14 +119,14 @@ def write_with_person(args: argparse.Namespace, raw: dict[str, Any], runbook: Ru
     began = time.time()
     secret_env = {PASSWORD_ENV: password} if password is not None else {}
     rc, started = run_notebook(args, raw, secret_env)
-    if rc != 0 or not mfa_pending(runbook):
+    if rc != 0 or not runbook.mfa_waiting():
         return rc if rc != 0 else finish(args, raw, runbook, began, started)
-    device = pending_device(runbook)
+    device = runbook.waiting_device()
     show_qr(device)
     for _attempt in range(CODE_ATTEMPTS):
         first, second = ask_codes(device.seed)
         rc, started = run_notebook(args, raw, {**secret_env, MFA_CODES_ENV: f"{first},{second}"})
-        if not mfa_pending(runbook):
+        if not runbook.mfa_waiting():
             return rc if rc != 0 else finish(args, raw, runbook, began, started)
         print("IAM did not accept the codes (they can expire while the notebook starts). Enter two new ones.")
     print(finish_later(args), file=sys.stderr)
@@ -182,12 +171,6 @@ def environ(values: dict[str, str]) -> Iterator[None]:
 # --- planning, in this process and read-only -----------------------------------------------------
 
 
-def quietly(call: Callable[[], Any]) -> Any:
-    """Call a planning step without its `▶ step` line: here the person reads the reports instead."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        return call()
-
-
 def show(report: Report) -> None:
     print()
     print(report.text())
@@ -199,7 +182,7 @@ def ask_password(runbook: Runbook) -> str:
     print(f"\nConsole password for {user}. The password policy: {policy.describe()}.")
     while True:
         password = getpass("Password (not shown): ")
-        results = passwords.check(password, policy, user)
+        results = runbook.password_rules(password)
         if not all(r.ok for r in results):
             for r in results:
                 print(f"  {'pass' if r.ok else 'FAIL'}  {r.rule}")
@@ -212,23 +195,13 @@ def ask_password(runbook: Runbook) -> str:
         return register(password)
 
 
-def full_plan(runbook: Runbook) -> list[Step]:
-    """Every write of both notebook runs, in order: the deferred plan plus enabling the device with codes."""
-    assert runbook.desired is not None and runbook.observed is not None
-    return plan(runbook.desired, replace(runbook.observed, codes_available=True))
-
-
 def review(steps: list[Step]) -> Report:
     """The review, shaped like the notebook's, for the whole terminal run."""
-    if not steps:
-        return Report("Review: nothing to do, the account already matches the parameters")
-    rows: list[Sequence[str]] = [(s.phase, s.action, s.target, s.detail) for s in steps]
     notes = [
         "The MFA device is enabled with two codes from your app, asked for here after the device is created.",
         "Secrets go to a mode-0600 file in secrets_dir; the executed notebooks hold none.",
     ]
-    header = ("phase", "IAM action", "on", "what")
-    return Report(f"Review: {len(steps)} change(s) will be made", rows, header, notes)
+    return review_report(steps, notes if steps else [])
 
 
 # --- the notebook runs ---------------------------------------------------------------------------
@@ -243,41 +216,10 @@ def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict
     return rc, started
 
 
-def mfa_pending(runbook: Runbook) -> bool:
-    """MFA was asked for and the user has no enabled device yet (read afresh from IAM)."""
-    p = runbook.params
-    return p.mfa and not users.observe(runbook.conn.iam, p.user_name, login=False, codecommit=False).mfa_serials
-
-
-def pending_device(runbook: Runbook) -> Device:
-    """The deferred device the first run created (or reused), and its seed from the secrets file."""
-    p = runbook.params
-    deferred = [d for d in mfa.find_pending(runbook.conn.iam, p.device_name) if d.deferred]
-    if not deferred:
-        raise RunbookError(
-            f"No MFA device {p.device_name!r} is waiting to be enabled.",
-            parameter="mfa",
-            fix="Read the executed notebook's MFA section, then run again.",
-        )
-    serial = deferred[0].serial
-    for path in sorted(Path(p.secrets_dir).expanduser().glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True):
-        values = json.loads(path.read_text())
-        if values.get("mfa_serial") == serial and values.get("mfa_seed"):
-            seed = register(values["mfa_seed"])
-            uri = values.get("mfa_otpauth_uri") or mfa.otpauth_uri(seed, p.device_name, runbook.pre.account_id)
-            return Device(serial, seed, register(uri), path)
-    raise RunbookError(
-        f"The seed of MFA device {serial} is in no secrets file in {p.secrets_dir}.",
-        parameter="secrets_dir",
-        fix=f"Point secrets_dir at the directory of the run that created it, or delete the device "
-        f"(aws iam delete-virtual-mfa-device --serial-number {serial}) and run again.",
-    )
-
-
 # --- the QR code and the codes, on the terminal only --------------------------------------------
 
 
-def show_qr(device: Device) -> None:
+def show_qr(device: DeliveredDevice) -> None:
     """The QR code as text art, here only; the setup key stays hidden unless asked for."""
     print("\nScan this QR code with your authenticator app (shown here only, never saved in the notebook):\n")
     print(mfa.qr_text(device.uri))
@@ -292,10 +234,10 @@ def ask_codes(seed: str) -> tuple[str, str]:
     """Two consecutive codes by getpass, checked against the seed here, so a typo costs no IAM call."""
     print("\nEnter two consecutive codes: the one the app shows now, then the next one after it changes.")
     while True:
-        first = getpass("First code (not shown): ").strip()
-        second = getpass("Next code (not shown): ").strip()
-        if not (re.fullmatch(r"\d{6}", first) and re.fullmatch(r"\d{6}", second)):
-            print("  A code is six digits. Try again.")
+        try:
+            first, second = code_pair(getpass("First code (not shown): "), getpass("Next code (not shown): "))
+        except CodeError as exc:
+            print(f"  {exc.message} Try again.")
             continue
         verdict = mfa.check_codes(seed, first, second)
         if verdict == "ok":
@@ -329,11 +271,11 @@ def finish(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook, bega
 
 def replan(raw: dict[str, Any]) -> list[Step]:
     """Plan again from a fresh preflight and fresh reads: what the two notebook runs left undone."""
-    runbook = quietly(lambda: start_runbook(raw))
+    runbook = start_runbook(raw)
     try:
-        quietly(runbook.check_user)
-        quietly(runbook.resolve_policies)
-        return full_plan(runbook)
+        runbook.choose_user()
+        runbook.permissions()
+        return runbook.full_plan()
     finally:
         runbook.conn.close()
 
@@ -341,7 +283,8 @@ def replan(raw: dict[str, Any]) -> list[Step]:
 def summary_text(notebook: dict[str, Any]) -> str:
     """The text of the summary section's report in an executed notebook (empty if the run stopped earlier)."""
     for cell in notebook.get("cells", []):
-        if cell.get("cell_type") == "code" and 'step("summary")' in "".join(cell.get("source", "")):
+        found = section_of_cell(cell)
+        if cell.get("cell_type") == "code" and found is not None and found.key == "summary":
             for output in cell.get("outputs", []):
                 plain = output.get("data", {}).get("text/plain")
                 if plain:

@@ -1,12 +1,13 @@
-"""IAM users: reading a user's current state, and the writes that create and grant it.
+"""IAM users: reading a user's current state, the writes that create and grant it, and its removal.
 
-The runbook tags what it creates, so a re-run can tell its own user from a stranger's.
+The runbook tags what it creates, so a re-run can tell its own user from a stranger's. `holdings`
+reads everything IAM makes a user give up before `DeleteUser` (the teardown's plan).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .aws import propagating
 
@@ -18,7 +19,8 @@ TAG_VALUE = "runbook-first-admin"
 TAGS = [{"Key": TAG_KEY, "Value": TAG_VALUE}]
 
 
-def _ours(tags: list[dict[str, str]] | None) -> bool:
+def ours(tags: list[dict[str, str]] | None) -> bool:
+    """Tagged by this runbook."""
     return any(t.get("Key") == TAG_KEY and t.get("Value") == TAG_VALUE for t in tags or [])
 
 
@@ -53,7 +55,7 @@ def observe(
         user = iam.get_user(UserName=name)["User"]
     except iam.exceptions.NoSuchEntityException:
         return seen
-    seen.exists, seen.ours = True, _ours(user.get("Tags"))  # type: ignore[arg-type]
+    seen.exists, seen.ours = True, ours(user.get("Tags"))  # type: ignore[arg-type]
     if login:
         try:
             profile = iam.get_login_profile(UserName=name)["LoginProfile"]
@@ -142,3 +144,97 @@ def add_user_to_group(iam: IAMClient, group: str, user: str) -> None:
         lambda: iam.add_user_to_group(GroupName=group, UserName=user),
         wait=lambda: _user_exists(iam, user),
     )
+
+
+# --- everything a user holds, and its removal ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Everything that must go before IAM lets the user go, as read now."""
+
+    user_name: str
+    exists: bool = False
+    ours: bool = False
+    service_credentials: tuple[tuple[str, str], ...] = ()  # (service, credential id)
+    mfa_devices: tuple[str, ...] = ()  # serials assigned to the user
+    pending_devices: tuple[str, ...] = ()  # unassigned virtual devices the runbook made for it
+    login_profile: bool = False
+    access_keys: tuple[str, ...] = ()
+    signing_certificates: tuple[str, ...] = ()
+    ssh_public_keys: tuple[str, ...] = ()
+    attached_policies: tuple[str, ...] = ()
+    inline_policies: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+def holdings(iam: IAMClient, user_name: str, pending: tuple[str, ...] = ()) -> Holdings:
+    """Read the user and all it holds; a missing user costs one call. `pending`: its waiting devices, found apart."""
+    try:
+        user = iam.get_user(UserName=user_name)["User"]
+    except iam.exceptions.NoSuchEntityException:
+        return Holdings(user_name, pending_devices=pending)
+    try:
+        iam.get_login_profile(UserName=user_name)
+        login = True
+    except iam.exceptions.NoSuchEntityException:
+        login = False
+    credentials = iam.list_service_specific_credentials(UserName=user_name)["ServiceSpecificCredentials"]
+    return Holdings(
+        user_name,
+        exists=True,
+        ours=ours(user.get("Tags")),  # type: ignore[arg-type]
+        service_credentials=tuple((c["ServiceName"], c["ServiceSpecificCredentialId"]) for c in credentials),
+        mfa_devices=tuple(d["SerialNumber"] for d in _pages(iam, "list_mfa_devices", "MFADevices", user_name)),
+        pending_devices=pending,
+        login_profile=login,
+        access_keys=tuple(k["AccessKeyId"] for k in _pages(iam, "list_access_keys", "AccessKeyMetadata", user_name)),
+        signing_certificates=tuple(
+            c["CertificateId"] for c in _pages(iam, "list_signing_certificates", "Certificates", user_name)
+        ),
+        ssh_public_keys=tuple(
+            k["SSHPublicKeyId"] for k in _pages(iam, "list_ssh_public_keys", "SSHPublicKeys", user_name)
+        ),
+        attached_policies=tuple(
+            p["PolicyArn"] for p in _pages(iam, "list_attached_user_policies", "AttachedPolicies", user_name)
+        ),
+        inline_policies=tuple(_pages(iam, "list_user_policies", "PolicyNames", user_name)),
+        groups=tuple(g["GroupName"] for g in _pages(iam, "list_groups_for_user", "Groups", user_name)),
+    )
+
+
+def _pages(iam: IAMClient, operation: str, key: str, user_name: str) -> list[Any]:
+    paginator = iam.get_paginator(operation)  # type: ignore[call-overload]
+    return [item for page in paginator.paginate(UserName=user_name) for item in page[key]]
+
+
+def delete_login_profile(iam: IAMClient, name: str) -> None:
+    iam.delete_login_profile(UserName=name)
+
+
+def delete_access_key(iam: IAMClient, name: str, key_id: str) -> None:
+    iam.delete_access_key(UserName=name, AccessKeyId=key_id)
+
+
+def delete_signing_certificate(iam: IAMClient, name: str, certificate_id: str) -> None:
+    iam.delete_signing_certificate(UserName=name, CertificateId=certificate_id)
+
+
+def delete_ssh_public_key(iam: IAMClient, name: str, key_id: str) -> None:
+    iam.delete_ssh_public_key(UserName=name, SSHPublicKeyId=key_id)
+
+
+def detach_user_policy(iam: IAMClient, name: str, arn: str) -> None:
+    iam.detach_user_policy(UserName=name, PolicyArn=arn)
+
+
+def delete_user_policy(iam: IAMClient, name: str, policy_name: str) -> None:
+    iam.delete_user_policy(UserName=name, PolicyName=policy_name)
+
+
+def remove_user_from_group(iam: IAMClient, group: str, user: str) -> None:
+    iam.remove_user_from_group(GroupName=group, UserName=user)
+
+
+def delete_user(iam: IAMClient, name: str) -> None:
+    iam.delete_user(UserName=name)

@@ -17,7 +17,7 @@ from runbook_lib import mfa
 from runbook_lib.errors import CodeError, ConflictError, InputError, PreflightError, RunbookError
 from runbook_lib.params import parse
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
-from tests.fault_injection import Account, assert_full_end_state, holdings, merged, open_account
+from tests.support.faults import Account, assert_full_end_state, holdings, merged, open_account
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_a_weak_password_is_refused_naming_each_failed_rule(
 def test_a_password_that_differs_from_its_confirmation_is_refused(account: Account) -> None:
     run = account.run(until="user", password_mode="custom")
     with pytest.raises(InputError) as caught:
-        run.check_password("Correct-Horse-9-Battery", "Correct-Horse-9-Batery")
+        run.console_access(password="Correct-Horse-9-Battery", confirm="Correct-Horse-9-Batery")
     assert caught.value.parameter == "password" and "same password" in (caught.value.fix or "")
     assert account.faults.writes == [] and holdings(account.iam).empty
 
@@ -165,18 +165,18 @@ def test_wrong_swapped_or_reused_mfa_codes_are_refused_before_enable_and_the_dev
 ) -> None:
     """Checked against the seed before EnableMFADevice, which IAM would answer InvalidAuthenticationCode."""
     run = account.run(mfa_codes="prompt", until="mfa")  # the panel flow: the device waits for two codes
-    assert run.device is not None and run.device.seed is not None
-    codes = BAD_CODES[verdict](run.device.seed)
+    assert run.applied.device is not None and run.applied.device.seed is not None
+    codes = BAD_CODES[verdict](run.applied.device.seed)
 
     with pytest.raises(CodeError) as caught:
         run.submit_codes(*codes)
 
     assert caught.value.parameter == "mfa_codes" and str(caught.value).startswith(mfa.MESSAGES[verdict])  # type: ignore[index]
     assert "EnableMFADevice" not in account.faults.calls
-    assert holdings(account.iam).unassigned_devices == (run.device.serial,)
-    run.submit_codes(*now(run.device.seed))
+    assert holdings(account.iam).unassigned_devices == (run.applied.device.serial,)
+    run.submit_codes(*now(run.applied.device.seed))
     held = holdings(account.iam)
-    assert held.assigned_devices == (run.device.serial,) and held.unassigned_devices == ()
+    assert held.assigned_devices == (run.applied.device.serial,) and held.unassigned_devices == ()
 
 
 def test_wrong_deferred_mfa_codes_are_refused_and_the_delivered_device_is_reused_with_right_ones(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN
+from tests.support.net import BIN
 
 
 @pytest.mark.parametrize(("command", "tool"), [("lab", "jupyterlab"), ("wizard", "voila")])

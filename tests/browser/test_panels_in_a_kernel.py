@@ -18,6 +18,7 @@ import pytest
 from runbook_lib import mfa, ui
 from runbook_lib.runbook import Runbook, run_headless
 from runbook_lib.runbook import start as start_run
+from runbook_lib.sections import CREATE
 
 GOOD = "Tr1cky-Kernel-Pass!"
 
@@ -34,9 +35,10 @@ def endpoint(browser_sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def all_panels(tmp_path: Path, **params: Any) -> tuple[Runbook, ui.Wizard]:
     """What "Run All Cells" does: start, then one panel per section."""
     run = start_run({"secrets_dir": str(tmp_path / "secrets"), **params})
-    for name in ui.ORDER:
-        run.step(name)
-    return run, ui.wizard_for(run)
+    panels = ui.Panels(run)
+    for section in CREATE:
+        getattr(panels, section.method)()
+    return run, panels.wizard
 
 
 def states(wizard: ui.Wizard) -> dict[str, str]:
@@ -91,7 +93,7 @@ def test_create_reveals_the_password_once_and_mfa_names_each_wrong_code(endpoint
     create = wizard.panels["create"]
     assert isinstance(create, ui.CreatePanel) and create.reveal is not None
     reveal = create.reveal
-    assert reveal.hidden.value == run.password and run.reveal == {}
+    assert reveal.hidden.value == run.password
     reveal.toggle.value = True
     assert reveal.shown.value == run.password
     reveal.dismiss.click()
@@ -125,8 +127,8 @@ def test_create_reveals_the_password_once_and_mfa_names_each_wrong_code(endpoint
     git = wizard.panels["codecommit"]
     assert isinstance(git, ui.CodeCommitPanel)
     git.button.click()
-    assert git.reveal is not None and run.git is not None
-    assert git.reveal.hidden.value == run.git.password
+    assert git.reveal is not None and run.applied.git is not None
+    assert git.reveal.hidden.value == run.applied.git.password
     git.reveal.dismiss.click()
     assert git.reveal.hidden.value == ""
     assert [c.split(":")[1] for c in run.conn.call_log.writes][-3:] == [

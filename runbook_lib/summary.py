@@ -1,0 +1,38 @@
+"""Section 8's report: what was done, what is still to do, where to sign in, and what stays manual, with why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .apply import Applied
+from .identity import Preflight
+from .plan import APPLIED_HEADER
+from .report import MARK, Report
+
+BILLING_ACCESS = (
+    "Manual: turn on IAM user access to billing (Account settings > IAM user and role access "
+    "to Billing information > Activate). It has no API, and Billing policies do nothing until it is on."
+)
+
+
+def summary_report(applied: Applied, pre: Preflight, user_name: str, secrets: Path | None) -> tuple[Report, str]:
+    """The summary and its one-line status (for the step line)."""
+    rows = [s.applied_row() for s in applied.done]
+    if not applied.done:
+        rows.append((MARK["ok"], "-", "-", "nothing to do: the account already matched"))
+    pending = applied.pending()
+    rows += [s.applied_row(MARK["todo"], " (not done yet)") for s in pending]
+    manual = [BILLING_ACCESS]
+    root_keys = pre.static_root_keys or pre.root_access_keys
+    if root_keys:
+        manual.append(
+            "Manual: delete the root user's access keys (root's Security credentials page), "
+            "after signing in as the new admin."
+        )
+    if secrets:
+        manual.append(f"Move the secrets to a password manager, then delete {secrets}.")
+    notes = [f"Sign in at {pre.signin_url} as {user_name}.", *manual]
+    status = "done" if not pending else f"{len(pending)} step(s) still to do"
+    if root_keys:
+        status += "; manual: delete the root user's access keys (root's Security credentials page)"
+    return Report("Summary", rows, APPLIED_HEADER, notes), status

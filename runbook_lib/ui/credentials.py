@@ -1,0 +1,175 @@
+"""The panels that make credentials: the MFA device (QR code, then two codes) and the Git credentials."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from .. import codecommit, mfa
+from ..report import Report
+from .frame import Panel, Reveal, Widget, banner, labelled
+
+
+class MfaPanel(Panel):
+    name = "mfa"
+    intro = (
+        "A virtual MFA device: scan the QR code with an authenticator app, then type two consecutive "
+        "codes it shows. They are checked here first, so a typo, a swapped pair, the same code twice "
+        "or a phone clock that is off each get their own message."
+    )
+    action = "Assign MFA device"
+
+    def build(self) -> list[Widget]:
+        self.qr = widgets.Image(format="png", width=240, height=240)
+        self.qr.add_class("rb-qr")
+        self.show_key = widgets.ToggleButton(description="Show secret key")
+        self.show_key.add_class("rb-show-seed")
+        self.seed = labelled(widgets.Text(value="", disabled=True), "rb-seed", "Secret key")
+        self.seed.layout.width = "44em"
+        self.seed.style.description_width = "6em"
+        self.seed.layout.display = "none"
+        self.show_key.observe(lambda _: self.toggle_key(), names="value")
+        self.code1 = labelled(widgets.Text(placeholder="6 digits"), "rb-code1", "MFA code 1")
+        self.code2 = labelled(widgets.Text(placeholder="the next code, 6 digits"), "rb-code2", "MFA code 2")
+        self.enable = widgets.Button(description="Enable MFA", button_style="primary")
+        self.enable.add_class("rb-enable-mfa")
+        self.enable.on_click(lambda _: self.submit())
+        self.verdict = widgets.HTML()  # the codes' diagnosis, next to the fields
+        self.verdict.add_class("rb-verdict")
+        self.device = widgets.VBox(
+            [
+                widgets.HTML("Scan this QR code with your authenticator app:"),
+                self.qr,
+                widgets.HBox([self.show_key, self.seed]),
+                self.code1,
+                self.code2,
+                widgets.HBox([self.enable, self.verdict]),
+            ]
+        )
+        self.device.add_class("rb-mfa-device")
+        self.device.layout.display = "none"
+        self.seed_value: str | None = None
+        self.inputs = [self.code1, self.code2, self.enable, self.show_key]
+        self.outputs.children = (self.device,)
+        return []
+
+    def pending(self) -> bool:
+        return bool(self.run.pending("mfa"))
+
+    def on_turn(self) -> None:
+        if not self.pending():  # mfa=False, or the user has MFA already: say so, write nothing
+            self.act()
+
+    def can_act(self) -> bool:
+        return self.seed_value is None
+
+    def act(self) -> None:
+        report = self.attempt("Creating the virtual MFA device…", self.run.enable_mfa)
+        if report is None:
+            return
+        seed, uri = self.wizard.take("mfa_seed"), self.wizard.take("mfa_otpauth_uri")
+        if seed is not None and uri is not None:
+            self.seed_value = seed
+            self.qr.value = mfa.qr_png(uri)
+            self.device.layout.display = ""
+            self.status.value = "Device created. Scan the code, then enter two consecutive codes."
+            self.sync()
+        elif not self.pending():  # skipped, or enabled already
+            self.finished(report)
+        else:
+            self.show(report)
+
+    def toggle_key(self) -> None:
+        show = bool(self.show_key.value) and self.seed_value is not None
+        self.seed.value = self.seed_value if show and self.seed_value else ""
+        self.seed.layout.display = "" if show else "none"
+        self.show_key.description = "Hide secret key" if show else "Show secret key"
+
+    def submit(self) -> None:
+        first, second = self.code1.value, self.code2.value
+        self.code1.value = ""  # single-use, and never left in the saved widget state
+        self.code2.value = ""
+        report = self.attempt(
+            "Checking the codes and enabling the device…", lambda: self.run.submit_codes(first, second), self.verdict
+        )
+        if report is not None and not self.pending():
+            self.finished(report)
+
+    def finished(self, report: Report) -> None:
+        """MFA is on: the QR image and the seed leave the page."""
+        self.qr.value = b""
+        self.seed.value = ""
+        self.seed_value = None
+        self.show_key.value = False
+        self.device.layout.display = "none"
+        self.show(report)
+        run = self.run
+        if run.params.mfa:
+            self.status.value = banner(f"MFA is enabled for {run.params.user_name}.")
+        self.wizard.complete(self.name)
+
+
+# --- 7 CodeCommit --------------------------------------------------------------------------------
+
+
+class CodeCommitPanel(Panel):
+    name = "codecommit"
+    intro = (
+        "HTTPS Git credentials for CodeCommit: a user name and password made for Git (at most two per "
+        "user). The password is shown once."
+    )
+    action = "Generate credentials"
+
+    def build(self) -> list[Widget]:
+        self.reveal_box = widgets.VBox()
+        self.reveal: Reveal | None = None
+        self.repository = labelled(widgets.Text(value="", placeholder="my-repository"), "rb-repository", "Repository")
+        self.clone = widgets.HTML()
+        self.clone.add_class("rb-clone-url")
+        self.repository.observe(lambda _: self.show_clone(), names="value")
+        self.form = widgets.VBox(
+            [widgets.HTML("Clone a repository with these credentials:"), self.repository, self.clone]
+        )
+        self.form.layout.display = "none"
+        self.show_clone()
+        self.outputs.children = (self.reveal_box, self.form)
+        return []
+
+    def show_clone(self) -> None:
+        name = self.repository.value.strip() or "REPOSITORY"
+        url = codecommit.clone_url(self.run.params.region, name)
+        self.clone.value = f"<code>git clone {html.escape(url)}</code>"
+
+    def pending(self) -> bool:
+        return bool(self.run.pending("codecommit"))
+
+    def on_turn(self) -> None:
+        if not self.pending():  # codecommit=False, or credentials made by an earlier run
+            self.act()
+
+    def can_act(self) -> bool:
+        return self.pending()
+
+    def act(self) -> None:
+        run = self.run
+        report = self.attempt("Generating the Git credentials…", run.git_credentials)
+        if report is None:
+            return
+        self.show(report)
+        secret = self.wizard.take("codecommit_password")
+        git = run.applied.git
+        if secret is not None and git is not None:
+            path = run.delivery.path or "the secrets file"
+            self.reveal = Reveal(
+                "codecommit_password",
+                "Git password",
+                secret,
+                f"Dismissed: the Git password is no longer on this page. A copy is in {path} (mode 0600).",
+            )
+            user = widgets.HTML(f"Git user name: <code class='rb-git-user'>{html.escape(git.username)}</code>")
+            self.reveal_box.children = (user, self.reveal.box)
+        if run.params.codecommit:
+            self.form.layout.display = ""
+        if not self.pending():
+            self.wizard.complete(self.name)
