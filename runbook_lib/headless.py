@@ -190,6 +190,8 @@ def _section_of(notebook: Path, cell_index: int) -> str:
 
     table = sections.TEARDOWN if notebook.name == DELETE.name else sections.CREATE
     cells = nbformat.read(notebook, as_version=4).cells  # type: ignore[no-untyped-call]
+    # papermill puts its error banner on top of the saved notebook; cell_index counts without it.
+    cells = [c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
     return sections.failed_section(cells, cell_index, table)
 
 
