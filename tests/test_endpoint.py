@@ -21,7 +21,7 @@ import pytest
 from runbook_lib import aws
 from runbook_lib.errors import EndpointUnreachable
 from runbook_lib.runbook import start
-from tests.conftest import BIN, free_port
+from tests.support.net import BIN, free_port
 
 pytestmark = pytest.mark.slow
 

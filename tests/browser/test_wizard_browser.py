@@ -30,9 +30,9 @@ from playwright.sync_api import expect
 from runbook_lib import mfa
 from runbook_lib.aws import SANDBOX_CREDENTIALS
 from runbook_lib.secrets import encodings
-
-from .conftest import DOCS_SCREENSHOTS, NOTEBOOK, Page, Server, _stop, free_port, start_wizard
-from .person import Person, Seen, go_through, has, panel, tracker_state
+from tests.support.browser import DOCS_SCREENSHOTS, NOTEBOOK, Page, Server, start_wizard, stop_server
+from tests.support.net import free_port
+from tests.support.person import Person, Seen, go_through, has, panel, tracker_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -335,7 +335,7 @@ def test_runbook_wizard_on_aws_with_a_profile_asks_for_the_account_id_before_cre
         person.audit("4 review, AWS")
         page.shot("04-review-aws", review)
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 def test_the_wizard_with_its_endpoint_down_says_what_and_the_way_out(
@@ -370,7 +370,7 @@ def test_the_wizard_with_its_endpoint_down_says_what_and_the_way_out(
         finally:
             served.stop()
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 def test_jupyterlab_with_the_endpoint_down_shows_one_message(page: Page, lab: Server) -> None:

@@ -17,7 +17,7 @@ from runbook_lib import notebook, ui
 from runbook_lib.errors import EndpointUnreachable
 from runbook_lib.runbook import start as start_run
 from runbook_lib.sections import CREATE
-from tests.conftest import free_port
+from tests.support.net import free_port
 
 GOOD = "Tr1cky-Kernel-Pass!"
 

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-AXE_DIR = Path(__file__).resolve().parent / "axe"
+from tests.support.net import ROOT
+
+AXE_DIR = ROOT / "tests" / "browser" / "axe"
 AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAILING_IMPACTS = ("serious", "critical")

@@ -23,9 +23,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from runbook_lib import mfa
-
-from .accessibility import Audits
-from .conftest import UI_TIMEOUT, Page
+from tests.support.accessibility import Audits
+from tests.support.browser import UI_TIMEOUT, Page
 
 WEAK_PASSWORD = "abc"
 GOOD_PASSWORD = "Tr1cky-Wizard-Pass!"
