@@ -258,6 +258,17 @@ def _session(**kwargs: Any) -> boto3.Session:
     return boto3.Session(botocore_session=core, **kwargs)
 
 
+def preload(services: tuple[str, ...] = ("sts", "iam"), region: str = "us-east-1") -> None:
+    """Parse botocore's models and endpoint data for `services` now, into the loader every session shares.
+
+    A kernel started for a person does this while it waits for the notebook's first cell. The clients
+    are made with placeholder keys and never called: no credential is looked up, nothing is sent.
+    """
+    session = _session(region_name=region)
+    for service in services:
+        session.client(service, aws_access_key_id="preload", aws_secret_access_key="preload")  # type: ignore[call-overload]
+
+
 def _has_env_keys() -> bool:
     """A test or user may give the sandbox explicit keys (e.g. the sandbox root's static keys)."""
     return bool(os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"))

@@ -27,6 +27,7 @@ from .params import CHOICES, WIZARD_ENV, parse
 
 PACKAGE = Path(__file__).resolve().parent
 WIZARD_TEMPLATES = PACKAGE / "jupyter"
+KERNEL_STARTUP = PACKAGE / "jupyter" / "kernel_startup"
 # A source checkout has `notebooks -> runbook_lib/notebooks` beside the package: readers open them there.
 CHECKOUT_NOTEBOOKS = PACKAGE.parent / "notebooks"
 # An installed package's notebooks are copied here (below the start directory) before JupyterLab opens them.
@@ -84,8 +85,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _start_dir_env() -> dict[str, str]:
-    """The environment for JupyterLab and Voila: their kernels resolve relative paths against $RUNBOOK_START_DIR."""
-    return {**os.environ, START_DIR_ENV: str(Path.cwd())}
+    """The environment for JupyterLab and Voila: their kernels resolve relative paths against $RUNBOOK_START_DIR,
+    and load the runbook while they wait for the first cell (`KERNEL_STARTUP`, unless $PYTHONSTARTUP is set)."""
+    return {"PYTHONSTARTUP": str(KERNEL_STARTUP), **os.environ, START_DIR_ENV: str(Path.cwd())}
 
 
 def lab_notebooks(start_dir: Path) -> Path:

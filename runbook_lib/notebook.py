@@ -12,6 +12,7 @@ the panels reads the panels instead: no step line is printed there (nor in the w
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from .ui import Panels
 
 STEP_MARK = "▶ "
+WARM_UP = "runbook-warm-up"
+"""The thread in which a kernel that `runbook lab` or `runbook wizard` started loads the runbook (`warm_up`)."""
 
 
 class StepLines(logging.Handler):
@@ -47,8 +50,29 @@ def interactive(namespace: Mapping[str, Any]) -> bool:
     return bool(namespace.get("mfa_codes", Parameters.mfa_codes) == "prompt")
 
 
+def warm_up() -> None:
+    """What the first cell needs, loaded while a new kernel waits for it (about a second of a first Run All).
+
+    `runbook lab` and `runbook wizard` point $PYTHONSTARTUP at `jupyter/kernel_startup`, which runs this
+    in the WARM_UP thread: the panels (ipywidgets), botocore's STS and IAM models, and the QR library.
+    """
+    from . import aws, ui  # noqa: F401
+    from .mfa import qr_png
+
+    aws.preload()
+    qr_png("otpauth://totp/warm-up")
+
+
+def warmed() -> None:
+    """Wait for a warm-up still under way, so the first cell never imports what that thread is importing."""
+    for thread in threading.enumerate():
+        if thread.name == WARM_UP and thread is not threading.current_thread():
+            thread.join()
+
+
 def start(namespace: Mapping[str, Any]) -> runbook.Runbook | Panels:
     """The create notebook's first cell: parameters, connection and preflight; then panels or reports."""
+    warmed()
     if not interactive(namespace):
         show_step_lines()
         return runbook.start(namespace)

@@ -162,8 +162,8 @@ class PermissionsPanel(Panel):
         self.grant.observe(lambda _: self.sync_group(), names="value")
         self.search.observe(lambda _: self.filter(), names="value")
         self.inputs = [self.grant, self.group, self.search, *self.rows]
-        # The catalogue (two ListPolicies pages: a second or more to parse) loads while the person works
-        # on the steps before this one, so Run All and the first panel do not wait for it.
+        # The catalogue (two ListPolicies pages: a second or more to parse) is read in the background (the
+        # wizard starts reading it once every cell has run): the panel shows it when it is in.
         self.loading = threading.Thread(target=self.load, name="policy-catalogue", daemon=True)
         self.loading.start()
         self.sync_group()
@@ -172,6 +172,7 @@ class PermissionsPanel(Panel):
 
     def load(self) -> None:
         run, p = self.run, self.run.params
+        self.wizard.prefetched()
         try:
             self.selected = policies.resolve(run.policy_catalogue(), p.policies)
         except RunbookError as exc:

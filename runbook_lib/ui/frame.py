@@ -17,6 +17,7 @@ import contextlib
 import html
 import io
 import os
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from importlib.resources import files
@@ -95,11 +96,14 @@ class Wizard:
         self.done: set[str] = {"preflight"} if run else set()  # start ran preflight before any panel exists
         self.panels: dict[str, Panel] = {}
         self.slots: dict[str, Widget] = {}
+        self.placeholders: dict[str, Widget] = {}
         self.tracker = widgets.HTML()
         self.tracker.add_class("rb-tracker")
         self.inbox: dict[str, str] = {}
         self.results: dict[str, Report | None] = {}
         self.focused_once = False
+        self.idled = False  # every cell has run: the prefetch has started
+        self.reading: threading.Thread | None = None
         if run is not None:
             run.reveal_to(self._receive)
         # The wizard's own frame: the tracker once, the step on view, and Back and Next.
@@ -131,7 +135,7 @@ class Wizard:
         return self.inbox.pop(key, None)
 
     def panel(self, name: str) -> Widget:
-        """The slot of section `name`, with its panel in it once there is a run (the first panel always)."""
+        """The slot of section `name`: its panel once its turn has come, until then a line saying what it waits for."""
         if name not in self.slots:
             self.slots[name] = widgets.VBox()
             self.slots[name].add_class("rb-slot")
@@ -139,15 +143,45 @@ class Wizard:
             self.refresh()
         return self.slots[name]
 
+    def buildable(self, name: str) -> bool:
+        """The first panel always; any other once there is a run and every step before it is done.
+
+        A waiting step's panel is built when its turn comes, not when its cell runs: Run All then makes
+        two panels' widgets instead of ten (hundreds of widget models, each a message to the page).
+        """
+        return name == ORDER[0] or (self.current is not None and self.ready(name))
+
     def build(self, name: str) -> None:
         old = self.panels.pop(name, None)
-        if self.current is not None or name == ORDER[0]:
+        if self.buildable(name):
             self.panels[name] = self.factories[name](self)
             self.slots[name].children = (self.panels[name].box,)
+            waiting = self.placeholders.pop(name, None)
+            if waiting is not None:
+                waiting.close()
         else:
-            self.slots[name].children = ()
+            if name not in self.placeholders:
+                self.placeholders[name] = widgets.HTML()
+                self.placeholders[name].add_class("rb-placeholder")
+            self.slots[name].children = (self.placeholders[name],)
         if old is not None:
             old.close()
+
+    def placeholder_html(self, name: str) -> str:
+        """A waiting step: its heading and what it does, and the step it waits for (in the panels' own look)."""
+        level = "h2" if self.paged else "h3"
+        first = next((n for n in ORDER if n not in self.done), ORDER[0])
+        waits = (
+            f"Waiting for step {html.escape(section(first).heading)} to be done."
+            if self.current is not None
+            else "Waiting for a connection (step 0)."
+        )
+        intro = getattr(self.factories[name], "intro", "")
+        return (
+            f"<div class='rb-panel rb-waiting rb-panel-{name}'><{level} class='rb-heading'>"
+            f"{html.escape(section(name).heading)}</{level}><p>{intro}</p>"
+            f"<p class='rb-status'><span class='rb-wait'>{waits}</span></p></div>"
+        )
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -160,6 +194,7 @@ class Wizard:
         self.inbox.clear()
         self.results.clear()
         self.viewing = ORDER[0]
+        self.idled, self.reading = False, None
         for name in self.slots:
             if name != ORDER[0]:
                 self.build(name)
@@ -171,6 +206,7 @@ class Wizard:
         """The run could not start on the target the person chose: no panel goes on with another."""
         old, self.current, self.failure = self.current, None, failure
         self.done = set()
+        self.idled, self.reading = False, None
         self.inbox.clear()
         self.results.clear()
         self.viewing = ORDER[0]
@@ -180,6 +216,24 @@ class Wizard:
         if old is not None:
             old.conn.close()
         self.refresh()
+
+    def prefetch(self) -> None:
+        """Once every cell has run: read in the background what a later step needs (the policy catalogue,
+        two ListPolicies pages and a second or more to parse), off the first panel's path."""
+        run = self.current
+        if run is not None and self.reading is None:
+
+            def read() -> None:
+                with contextlib.suppress(Exception):  # the permissions panel reads again, and says what failed
+                    run.policy_catalogue()
+
+            self.reading = threading.Thread(target=read, name="runbook-prefetch", daemon=True)
+            self.reading.start()
+
+    def prefetched(self) -> None:
+        """Wait for the prefetch, if one is under way (so the catalogue is read once)."""
+        if self.reading is not None:
+            self.reading.join()
 
     # --- step states --------------------------------------------------------------------------
 
@@ -243,6 +297,11 @@ class Wizard:
             for n in ORDER
         )
         self.tracker.value = f"{STYLE}<ol class='rb-steps' aria-label='Steps'>{items}</ol>"
+        for name in ORDER:  # a step whose turn has come gets its panel; a waiting one says what it waits for
+            if name in self.slots and name not in self.panels and self.buildable(name):
+                self.build(name)
+            elif name in self.placeholders:
+                self.placeholders[name].value = self.placeholder_html(name)
         if self.paged:
             self.show_frame()
         for name in ORDER:
@@ -252,10 +311,13 @@ class Wizard:
             p = self.panels.get(name)
             if p is not None and self.state(name) == "current" and not p.busy:
                 p.turn()
-        if not self.paged and not self.focused_once and all(n in self.panels for n in ORDER):
-            # "Run All" leaves JupyterLab's view on the last cell: bring the first panel into view.
-            self.focused_once = True
-            self.panels[ORDER[0]].focus()
+        if not self.idled and all(n in self.slots for n in ORDER):  # every cell has run
+            self.idled = True
+            self.prefetch()
+            if not self.paged and not self.focused_once:
+                # "Run All" leaves JupyterLab's view on the last cell: bring the first panel into view.
+                self.focused_once = True
+                self.panels[ORDER[0]].focus()
 
 
 # --- the panel frame ---------------------------------------------------------------------------------

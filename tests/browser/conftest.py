@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from runbook_lib.cli import KERNEL_STARTUP
 from tests.support.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -102,7 +103,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory, browser_sandbox: Any) -> Itera
         "--LabApp.extension_manager=readonly",
         *(["--allow-root"] if os.geteuid() == 0 else []),
     ]
-    server = start_server("lab", argv, home, root, token, port, browser_sandbox.endpoint_url, "/api/kernelspecs")
+    startup = {"PYTHONSTARTUP": str(KERNEL_STARTUP)}  # as `runbook lab` sets it: kernels load the runbook early
+    server = start_server(
+        "lab", argv, home, root, token, port, browser_sandbox.endpoint_url, "/api/kernelspecs", extra_env=startup
+    )
     yield server
     stop_server(server)
 

@@ -50,7 +50,11 @@ def test_running_every_cell_writes_nothing_and_opens_only_the_first_step(endpoin
     assert run.conn.call_log.writes == []
     assert states(wizard)["preflight"] == "done" and states(wizard)["user"] == "current"
     assert {n for n, s in states(wizard).items() if s == "waiting"} == set(ui.ORDER[2:])
-    assert all(wizard.panels[n].button.disabled for n in ui.ORDER[2:])
+    # A waiting step gets its panel when its turn comes; until then its slot says what it waits for.
+    assert set(wizard.panels) == {"preflight", "user"}
+    for name in ui.ORDER[2:]:
+        (waiting,) = wizard.slots[name].children
+        assert "Waiting for step 1 Create the IAM user to be done" in text(waiting.value)
 
 
 def test_a_custom_password_is_checked_rule_by_rule_and_cleared_from_the_fields(endpoint: str, tmp_path: Path) -> None:
