@@ -170,6 +170,15 @@ def focus_ring(page: Any) -> dict[str, Any]:
     )
 
 
+def publish(p: Page) -> None:
+    """`make screenshots` (RUNBOOK_UPDATE_SCREENSHOTS=1): this test's screenshots become the README's."""
+    if os.environ.get("RUNBOOK_UPDATE_SCREENSHOTS"):
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for shot in sorted(p.shots.glob("*.png")):
+            if shot.name != "failure.png":
+                (DOCS_SCREENSHOTS / shot.name).write_bytes(shot.read_bytes())
+
+
 def assert_visible_focus(page: Any) -> None:
     ring = focus_ring(page)
     assert ring["style"] != "none" and ring["width"] >= 3 and ring["contrast"] >= 3, ring
@@ -238,11 +247,7 @@ def test_the_wizard_is_one_step_at_a_time_and_creates_the_user(page: Page, voila
     assert_account_holds(browser_sandbox.endpoint_url, "wizard-admin")
     assert_secrets_match(voila, seen, "wizard-admin")
     page.shot("99-wizard")
-    if os.environ.get("RUNBOOK_UPDATE_SCREENSHOTS"):
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for shot in sorted(page.shots.glob("*.png")):
-            if shot.name != "failure.png":
-                (DOCS_SCREENSHOTS / shot.name).write_bytes(shot.read_bytes())
+    publish(page)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -334,6 +339,7 @@ def test_runbook_wizard_on_aws_with_a_profile_asks_for_the_account_id_before_cre
         expect(create).to_be_enabled()
         person.audit("4 review, AWS")
         page.shot("04-review-aws", review)
+        publish(page)
     finally:
         stop_server(server)
 
@@ -359,7 +365,8 @@ def test_the_wizard_with_its_endpoint_down_says_what_and_the_way_out(
         expect(p.locator(".rb-error")).to_have_count(1)  # one message, not one per cell
         expect(p.locator(".rb-nav").get_by_role("button", name="Next")).to_be_disabled()
         Person(page, wizard=True).audit("0 preflight, endpoint down")
-        page.shot("00-endpoint-down", first)
+        page.shot("00-endpoint-down", p.locator(".rb-wizard"))
+        publish(page)
 
         served = sandbox.start(port=port)  # the way out: the person starts the sandbox there
         try:

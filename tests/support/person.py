@@ -126,8 +126,14 @@ class Person:
         return panel(self.page, name)
 
     def audit(self, step: str) -> None:
-        """axe-core on the wizard's whole page, or on the panels of the notebook (JupyterLab's own UI is not ours)."""
-        self.audits.check(self.page, step, None if self.wizard else [".rb-panel"])
+        """axe-core on the wizard's whole page; in JupyterLab on the step's panel (JupyterLab's own UI is not
+        ours), scrolled into view first: axe cannot judge the colours of what is scrolled out of view."""
+        if self.wizard:
+            self.audits.check(self.page, step)
+            return
+        name = STEPS[int(step.split()[0])]  # "6 mfa, QR code" -> mfa
+        self.panel(name).scroll_into_view_if_needed()
+        self.audits.check(self.page, step, [f".rb-panel-{name}"])
 
     def click(self, name: str, button: str, done: str, label: str = "") -> float:
         """Click a panel's button and wait for its answer on the page; the time is recorded."""
