@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .aws import sandbox_endpoint
 from .errors import InputError
 from .secrets import refuse_secret_parameters
 
@@ -129,6 +130,8 @@ def parse(raw: Mapping[str, Any]) -> Parameters:
             parameter="region",
             fix="Use a region code such as us-east-1 or eu-west-1 (see `aws ec2 describe-regions`).",
         )
+    if values["target"] == "sandbox":
+        sandbox_endpoint()  # an endpoint setting pointing elsewhere is refused before papermill starts
     if values["password_file"] and values["password_mode"] == "generated":
         values["password_mode"] = "custom"
     return Parameters(**values)
