@@ -15,7 +15,7 @@ from typing import Any
 
 from .aws import sandbox_endpoint
 from .errors import InputError
-from .secrets import refuse_secret_parameters
+from .secrets import check_secrets_dir, refuse_secret_parameters
 
 # IAM's rule for user and group names (CreateUser: pattern [\w+=,.@-]+, length 1-64).
 NAME_PATTERN = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
@@ -130,6 +130,7 @@ def parse(raw: Mapping[str, Any]) -> Parameters:
             parameter="region",
             fix="Use a region code such as us-east-1 or eu-west-1 (see `aws ec2 describe-regions`).",
         )
+    values["secrets_dir"] = str(check_secrets_dir(values["secrets_dir"]))
     if values["target"] == "sandbox":
         sandbox_endpoint()  # an endpoint setting pointing elsewhere is refused before papermill starts
     if values["password_file"] and values["password_mode"] == "generated":
