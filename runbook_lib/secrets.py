@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, SecretParameterError
+from .errors import InputError, SecretNotStored, SecretParameterError, StorageError
 
 PASSWORD_ENV = "RUNBOOK_PASSWORD"
 MFA_CODES_ENV = "RUNBOOK_MFA_CODES"
@@ -652,6 +652,101 @@ def ensure_private_dir(path: Path | str) -> Path:
     except OSError as exc:
         raise _refuse(path, f"cannot be written: {exc.strerror}.", OWN_DIRECTORY) from None
     return path
+
+
+# What one run's secrets take on disk (the JSON file is about 1 kB, the QR image 1-2 kB), with room.
+STORE_NEEDS = 64 * 1024
+# Free space kept beyond that: a disk this full is about to fail whatever we write.
+STORE_MARGIN = 1024 * 1024
+
+
+def check_can_store(directory: str | Path, needed: int = STORE_NEEDS, margin: int = STORE_MARGIN) -> Path:
+    """Prove, before IAM is asked for a secret it shows only once (CreateLoginProfile,
+    CreateVirtualMFADevice, Create/ResetServiceSpecificCredential), that the store can take it.
+
+    The directory must pass `ensure_private_dir`; the file system must have `needed` bytes and a
+    margin free for this user (`os.statvfs`) and free inodes; and a file of `needed` bytes must really
+    be written, synced and removed there (a read-only mount, a quota or a disk that fills meanwhile
+    fails here). Raises `StorageError` naming secrets_dir; returns the directory.
+    """
+    path = ensure_private_dir(directory)
+    fix = "Free space in secrets_dir (or set secrets_dir to a directory on another disk), then run again."
+    try:
+        info = os.statvfs(path)
+    except OSError as exc:
+        raise StorageError(
+            f"Cannot tell how much space {str(path)!r} has: {exc.strerror}.", parameter="secrets_dir", fix=fix
+        ) from None
+    free = info.f_bavail * info.f_frsize
+    if free < needed + margin:
+        raise StorageError(
+            f"The secrets directory {str(path)!r} has {free} bytes free; a new secret needs {needed} and "
+            f"{margin} more are kept free. Nothing was asked of IAM.",
+            parameter="secrets_dir",
+            fix=fix,
+        )
+    if info.f_files and info.f_favail < 8:
+        raise StorageError(
+            f"The file system of {str(path)!r} has no free inodes for the secrets file. Nothing was asked of IAM.",
+            parameter="secrets_dir",
+            fix=fix,
+        )
+    try:
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".store-probe-")
+    except OSError as exc:
+        raise StorageError(
+            f"The secrets directory {str(path)!r} cannot take a new file: {exc.strerror}. Nothing was asked of IAM.",
+            parameter="secrets_dir",
+            fix=fix,
+        ) from None
+    try:
+        block = b"\0" * min(needed, 65536)
+        written = 0
+        while written < needed:
+            written += os.write(fd, block[: needed - written])
+        os.fsync(fd)
+    except OSError as exc:
+        raise StorageError(
+            f"The secrets directory {str(path)!r} cannot take {needed} bytes: {exc.strerror}. "
+            "Nothing was asked of IAM.",
+            parameter="secrets_dir",
+            fix=fix,
+        ) from None
+    finally:
+        os.close(fd)
+        os.unlink(probe)
+    return path
+
+
+def _reason(cause: BaseException) -> str:
+    """Why a write failed, without the exception's full text (which could quote what was written)."""
+    return cause.strerror if isinstance(cause, OSError) and cause.strerror else type(cause).__name__
+
+
+def git_password_not_stored(credential_id: str, user_name: str, cause: BaseException, step: str) -> SecretNotStored:
+    """The error for a Git password IAM issued (CreateServiceSpecificCredential or Reset...) that the
+    store could not take: IAM never shows it again, so it names the credential and the reset."""
+    return SecretNotStored(
+        f"IAM issued the CodeCommit Git credential {credential_id} for {user_name}, but its password could "
+        f"not be written to the secrets file ({_reason(cause)}); IAM never shows that password again.",
+        parameter="secrets_dir",
+        step=step,
+        fix=f"Free space in secrets_dir (or choose another), then run again with codecommit_reset={credential_id}: "
+        "IAM gives that credential a new password, and the run stores it.",
+    )
+
+
+def mfa_seed_not_stored(serial: str, cause: BaseException, step: str = "CreateVirtualMFADevice") -> SecretNotStored:
+    """The error for a virtual MFA device whose seed the store could not take: the device is not assigned,
+    so the next run deletes it and makes a new one."""
+    return SecretNotStored(
+        f"IAM created the virtual MFA device {serial}, but its seed could not be written to the secrets file "
+        f"({_reason(cause)}); IAM never shows that seed again. The device is not enabled.",
+        parameter="secrets_dir",
+        step=step,
+        fix="Free space in secrets_dir (or choose another), then run again: the run deletes the unassigned "
+        "device and creates a new one.",
+    )
 
 
 def _write_private(path: Path, data: bytes, *, replace: bool) -> None:
