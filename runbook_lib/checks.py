@@ -115,7 +115,7 @@ class Known:
 
 
 @dataclass(frozen=True)
-class _User:
+class UserState:
     """What IAM holds for the user now, read afresh (the report may be older)."""
 
     name: str
@@ -129,7 +129,7 @@ class _User:
     groups: dict[str, list[str]] = field(default_factory=dict)  # group -> its attached policy ARNs
 
 
-def _read_user(iam: IAMClient, name: str) -> _User:
+def read_user(iam: IAMClient, name: str) -> UserState:
     user = iam.get_user(UserName=name)["User"]
     try:
         console_since: datetime | None = iam.get_login_profile(UserName=name)["LoginProfile"]["CreateDate"]
@@ -138,7 +138,7 @@ def _read_user(iam: IAMClient, name: str) -> _User:
     devices = iam.list_mfa_devices(UserName=name)["MFADevices"]
     keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
     groups = [g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]]
-    return _User(
+    return UserState(
         name=name,
         arn=user["Arn"],
         created=user["CreateDate"],
@@ -187,7 +187,7 @@ def verify(iam: IAMClient, user_name: str, known: Known | None = None) -> list[C
     if known is None:
         summary = iam.get_account_summary()["SummaryMap"]
         known = Known(bool(summary.get("AccountMFAEnabled")), bool(summary.get("AccountAccessKeysPresent")), None)
-    user = _read_user(iam, user_name)
+    user = read_user(iam, user_name)
     policy = known.password_policy
     if policy is None:
         try:
@@ -203,20 +203,20 @@ def verify(iam: IAMClient, user_name: str, known: Known | None = None) -> list[C
         f"the credential report (generated {_when(report.generated)}) shows this until {_when(report.reused_until)}"
     )
     checks = [
-        _mfa_for_console(user, row, late.get("user", ""), reused),
+        mfa_for_console(user, row, late.get("user", ""), reused),
         _only_through_groups(user),
         _no_full_admin_policies(user, aws_managed, full_admin),
         _no_administrator_access_on_user(user),
-        *_root_controls(root, late.get("root", ""), reused),
+        *root_controls(root, late.get("root", ""), reused),
         _password_policy_length(policy),
         _password_policy_reuse(policy),
-        _no_unused_initial_keys(user, row, late.get("user", ""), reused),
+        no_unused_initial_keys(user, row, late.get("user", ""), reused),
     ]
     return checks
 
 
 def _report_is_behind(
-    report: CredentialReport, row: dict[str, str] | None, root: dict[str, str] | None, user: _User, known: Known
+    report: CredentialReport, row: dict[str, str] | None, root: dict[str, str] | None, user: UserState, known: Known
 ) -> dict[str, str]:
     """What IAM holds now that the report's rows do not show yet, for the user and for root."""
     changes: list[str] = []
@@ -254,7 +254,7 @@ def _beside(late: str, reused: str) -> str:
     return f"{late}; {reused}" if late else ""
 
 
-def _mfa_for_console(user: _User, row: dict[str, str] | None, late: str, reused: str) -> Check:
+def mfa_for_console(user: UserState, row: dict[str, str] | None, late: str, reused: str) -> Check:
     """Prowler: from the report, FAIL for a user with a console password and no MFA, else PASS."""
     check = ("1.10", "iam_user_mfa_enabled_console_access", "Console users have MFA")
     fix = "Run the MFA step again (mfa=True)."
@@ -268,7 +268,7 @@ def _mfa_for_console(user: _User, row: dict[str, str] | None, late: str, reused:
                  " (credential report)", fix, _beside(late, reused), (user.arn,))  # fmt: skip
 
 
-def _only_through_groups(user: _User) -> Check:
+def _only_through_groups(user: UserState) -> Check:
     """Prowler: FAIL for each policy attached to the user directly (managed or inline), else PASS."""
     direct = len(user.attached) + len(user.inline)
     groups = f"; groups: {', '.join(user.groups)}" if user.groups else ""
@@ -279,7 +279,7 @@ def _only_through_groups(user: _User) -> Check:
                  resources=(user.arn,))  # fmt: skip
 
 
-def _no_full_admin_policies(user: _User, aws_managed: list[str], full_admin: list[str]) -> Check:
+def _no_full_admin_policies(user: UserState, aws_managed: list[str], full_admin: list[str]) -> Check:
     """Prowler: FAIL for each attached AWS-managed policy that allows "*" on "*", PASS for the others."""
     names = ", ".join(arn.rsplit("/", 1)[-1] for arn in full_admin)
     return Check("1.16", "iam_aws_attached_policy_no_administrative_privileges", "No full-admin policy attached",
@@ -287,16 +287,16 @@ def _no_full_admin_policies(user: _User, aws_managed: list[str], full_admin: lis
                  f"{names} allows every action on every resource" if full_admin
                  else f"none of the {len(aws_managed)} AWS-managed policies granted to {user.name} allows '*:*'",
                  "Grant narrower policies to everyday users.",
-                 "expected: this is the account's first administrator" if full_admin else "",
+                 "expected for the account's first administrator" if full_admin else "",
                  tuple(full_admin or aws_managed), expected=bool(full_admin))  # fmt: skip
 
 
-def _no_administrator_access_on_user(user: _User) -> Check:
+def _no_administrator_access_on_user(user: UserState) -> Check:
     """Prowler: FAIL when AdministratorAccess is attached to the user itself, else PASS (groups do not count)."""
     direct = "AdministratorAccess" in user.attached
     via = [g for g, arns in user.groups.items() if FULL_ADMIN in arns]
     if direct:
-        reading = "expected: this is the account's first administrator (grant_via='group' passes this check)"
+        reading = "expected for the account's first administrator; with grant_via='group' this check passes"
     else:
         reading = f"AdministratorAccess comes through group {', '.join(via)}" if via else ""
     return Check("—", "iam_user_administrator_access_policy", "AdministratorAccess not attached to the user",
@@ -305,7 +305,7 @@ def _no_administrator_access_on_user(user: _User) -> Check:
                  "Run with grant_via='group'.", reading, (user.arn,), expected=direct)  # fmt: skip
 
 
-def _root_controls(root: dict[str, str] | None, late: str, reused: str) -> list[Check]:
+def root_controls(root: dict[str, str] | None, late: str, reused: str) -> list[Check]:
     """Prowler: from the report's root row, and only when root has a password or an active access key.
 
     No root access keys: FAIL for an active key. Root MFA: FAIL when ``mfa_active`` is false.
@@ -344,7 +344,7 @@ def _password_policy_reuse(policy: PasswordPolicy) -> Check:
                  "Run with password_policy='cis'.")  # fmt: skip
 
 
-def _no_unused_initial_keys(user: _User, row: dict[str, str] | None, late: str, reused: str) -> Check:
+def no_unused_initial_keys(user: UserState, row: dict[str, str] | None, late: str, reused: str) -> Check:
     """Prowler: from the report, FAIL for an active, never-used access key of a console user, else PASS."""
     check = ("1.11", "iam_user_no_setup_initial_access_key", "No unused access keys made with the user")
     fix = "Delete the user's access keys; use roles or SSO for programmatic access."
