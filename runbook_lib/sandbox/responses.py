@@ -54,6 +54,13 @@ class GuardedResponse(BaseResponse):
     NAMESPACE = ""
     VERSION = ""
 
+    def parse_parameters(self, request: Any) -> None:
+        """An action the model lacks has no parameters to parse: :meth:`call_action` answers it."""
+        if self._get_action() in get_service_model(self.SERVICE).operation_names:
+            super().parse_parameters(request)
+        else:
+            self.params = {}
+
     def call_action(self) -> TYPE_RESPONSE:
         action = self._get_action()
         known = action in get_service_model(self.SERVICE).operation_names
