@@ -241,21 +241,23 @@ def fetch_tests(sdist: Sdist, cache: Path = CACHE) -> Path:
 
 
 @contextmanager
-def served_sandbox() -> Iterator[str]:
-    """`runbook sandbox` on a free port (it binds port 0 and says which), stopped afterwards."""
+def served_sandbox(log: Path) -> Iterator[str]:
+    """`runbook sandbox` on a free port (it binds port 0 and says which), stopped afterwards.
+
+    Its output goes to ``log``, never to a pipe nobody reads (a full pipe would stall the server).
+    """
     runbook = Path(sys.executable).parent / "runbook"
-    proc = subprocess.Popen(
-        [str(runbook), "sandbox", "--port", "0", "--host", "127.0.0.1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(runbook), "sandbox", "--port", "0", "--host", "127.0.0.1"], stdout=out, stderr=subprocess.STDOUT
+        )
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+", line)
-        if url is None:
-            raise SystemExit(f"peer: runbook sandbox did not say where it listens: {line!r}{proc.stdout.read()}")
+        deadline = time.monotonic() + 60
+        while (url := re.search(r"http://127\.0\.0\.1:\d+", log.read_text())) is None:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"peer: runbook sandbox did not say where it listens:\n{log.read_text()}")
+            time.sleep(0.1)
         yield url.group(0)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -297,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     divergences = load()
     tests = fetch_tests(sdist)
     started = time.monotonic()
-    with served_sandbox() as endpoint:
+    with served_sandbox(CACHE / "sandbox.log") as endpoint:
         print(f"peer: moto {sdist.version}'s {' and '.join(SUITES)} in server mode against {endpoint}", flush=True)
         outcomes = run_suites(tests, endpoint, divergences.excluded)
     if args.update:
@@ -322,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"peer: {title}: {item}")
     if not v.ok and not args.update:
         print("peer: FAILED; `make peer UPDATE=1` writes what this run saw to the list for review")
+        print(f"peer: the sandbox's log: {(CACHE / 'sandbox.log').relative_to(ROOT)}")
     return 0 if v.ok else 1
 
 

@@ -46,9 +46,9 @@ def prowler() -> prowler_env.Prowler:
 
 
 @pytest.fixture
-def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """A fresh `runbook sandbox` per variant: Prowler reads the whole account."""
-    with served_sandbox() as url:
+    with served_sandbox(tmp_path / "sandbox.log") as url:
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
         yield url
 
