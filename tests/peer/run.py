@@ -60,13 +60,17 @@ class Divergence:
     """Tests that fail against the sandbox because it follows an IAM rule moto does not."""
 
     tests: list[str]
-    failure: str  # a piece of each test's failure reason: a listed test failing otherwise is not this divergence
+    failure: list[str]  # pieces of failure reasons: each listed test's reason must hold one, or it failed otherwise
     rule: str  # the IAM rule, in a sentence
     source: str  # where the rule is written down: a documentation URL, or a recorded AWS answer
 
     def problems(self) -> list[str]:
-        missing = [name for name in ("failure", "rule", "source") if not getattr(self, name).strip()]
+        missing = [name for name in ("rule", "source") if not getattr(self, name).strip()]
+        missing += [] if any(piece.strip() for piece in self.failure) else ["failure"]
         return [f"{', '.join(self.tests)}: no {name}" for name in missing]
+
+    def explains(self, reason: str) -> bool:
+        return any(piece in reason for piece in self.failure)
 
 
 @dataclass
@@ -97,11 +101,15 @@ class Verdict:
 def load(path: Path = DIVERGENCES) -> Divergences:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     entries = [
-        Divergence(list(d["tests"]), d.get("failure", ""), d.get("rule", ""), d.get("source", ""))
+        Divergence(list(d["tests"]), _pieces(d.get("failure", [])), d.get("rule", ""), d.get("source", ""))
         for d in data.get("divergence", [])
     ]
     excluded = {e["path"]: e["reason"] for e in data.get("excluded", [])}
     return Divergences(entries, excluded)
+
+
+def _pieces(failure: str | list[str]) -> list[str]:
+    return [failure] if isinstance(failure, str) else list(failure)
 
 
 def _toml_str(text: str) -> str:
@@ -120,7 +128,12 @@ def dump(divergences: Divergences) -> str:
     for d in divergences.entries:
         out += ["", "[[divergence]]", "tests = ["]
         out += [f"    {_toml_str(t)}," for t in d.tests]
-        out += ["]", f"failure = {_toml_str(d.failure)}", f"rule = {_toml_str(d.rule)}"]
+        out += ["]"]
+        if len(d.failure) == 1:
+            out += [f"failure = {_toml_str(d.failure[0])}"]
+        else:
+            out += ["failure = [", *(f"    {_toml_str(piece)}," for piece in d.failure), "]"]
+        out += [f"rule = {_toml_str(d.rule)}"]
         out += [f"source = {_toml_str(d.source)}"]
     return "\n".join(out) + "\n"
 
@@ -173,7 +186,7 @@ def compare(outcomes: Mapping[str, Mapping[str, str]], divergences: Divergences)
             verdict.not_run.append(f"{test}: {'not collected' if seen is None else 'skipped: ' + seen['reason']}")
         elif seen["outcome"] == "passed":
             verdict.now_passing.append(test)
-        elif d.failure and d.failure not in seen["reason"]:
+        elif not d.explains(seen["reason"]):
             verdict.unexpected.append(f"{test}: {seen['reason']} (listed as failing with {d.failure!r})")
         else:
             verdict.intended.append(test)
@@ -189,12 +202,12 @@ def updated(outcomes: Mapping[str, Mapping[str, str]], old: Divergences) -> Dive
     entries: list[Divergence] = []
     claimed: set[str] = set()
     for d in old.entries:
-        tests = [t for t in d.tests if t in failed and d.failure in failed[t]]
+        tests = [t for t in d.tests if t in failed and d.explains(failed[t])]
         claimed.update(tests)
         if tests:
             entries.append(Divergence(tests, d.failure, d.rule, d.source))
     for test in sorted(set(failed) - claimed):
-        entries.append(Divergence([test], failed[test].splitlines()[0][:160], "", ""))
+        entries.append(Divergence([test], [failed[test].splitlines()[0][:160]], "", ""))
     return Divergences(entries, old.excluded)
 
 

@@ -19,7 +19,7 @@ FAILS = "(PasswordPolicyViolation) when calling the CreateLoginProfile operation
 
 
 def listed(*tests: str, failure: str = FAILS, rule: str = "IAM's default password policy") -> Divergences:
-    return Divergences([Divergence(list(tests), failure, rule, "https://docs.aws.amazon.com/x")], {})
+    return Divergences([Divergence(list(tests), [failure], rule, "https://docs.aws.amazon.com/x")], {})
 
 
 def outcome(state: str, reason: str = "") -> dict[str, str]:
@@ -63,7 +63,7 @@ def test_update_keeps_known_rules_drops_what_passes_and_adds_new_failures_withou
         {"a": outcome("failed", FAILS), "b": outcome("passed"), "c": outcome("failed", "ValueError: x\nmore")}, old
     )
     assert [(d.tests, d.rule) for d in new.entries] == [(["a"], old.entries[0].rule), (["c"], "")]
-    assert new.entries[1].failure == "ValueError: x"
+    assert new.entries[1].failure == ["ValueError: x"]
     assert not run.compare({"a": outcome("failed", FAILS), "c": outcome("failed", "ValueError: x")}, new).ok
 
 
@@ -112,3 +112,13 @@ def test_fetch_refuses_a_package_that_does_not_match_the_lock(tmp_path: Path) ->
 def test_the_lock_pins_the_moto_whose_tests_are_fetched() -> None:
     sdist = run.locked_moto()
     assert sdist.url.endswith(f"moto-{sdist.version}.tar.gz") and len(sdist.sha256) == 64
+
+
+def test_an_entry_may_name_several_failure_reasons_and_each_test_must_show_one() -> None:
+    entry = Divergences([Divergence(["a", "b"], ["Group with name", "User with name"], "rule", "src")], {})
+    assert run.compare(
+        {"a": outcome("failed", "+ Group with name g"), "b": outcome("failed", "+ User with name u")}, entry
+    ).ok
+    assert not run.compare(
+        {"a": outcome("failed", "+ Group with name g"), "b": outcome("failed", "KeyError")}, entry
+    ).ok
