@@ -7,7 +7,7 @@ first administrator"), it says so beside the verdict, never instead of it. `test
 Prowler against the sandbox and compares row by row.
 
 The checks never trust what the run thinks it did: they read the credential report, the user's
-attachments, MFA devices and keys afresh. Several controls come from the credential report, which
+MFA devices and grants afresh. Several controls come from the credential report, which
 IAM reuses for four hours after generating it; when the report predates the account's current
 state, the verdicts are still the report's (that is what report-based tools show) and Verify says
 until when they will show the old state.
@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import unquote
 
 from .errors import StepFailed
 from .passwords import PasswordPolicy
@@ -116,35 +114,24 @@ class Known:
 
 @dataclass(frozen=True)
 class UserState:
-    """What IAM holds for the user now, read afresh (the report may be older)."""
+    """What IAM holds for the user now, read afresh (the credential report may be older)."""
 
     name: str
     arn: str
-    created: datetime
-    console_since: datetime | None
     mfa_since: datetime | None
-    active_keys: int
     attached: dict[str, str]  # policy name -> ARN, attached to the user itself
     inline: list[str]
     groups: dict[str, list[str]] = field(default_factory=dict)  # group -> its attached policy ARNs
 
 
-def read_user(iam: IAMClient, name: str) -> UserState:
-    user = iam.get_user(UserName=name)["User"]
-    try:
-        console_since: datetime | None = iam.get_login_profile(UserName=name)["LoginProfile"]["CreateDate"]
-    except iam.exceptions.NoSuchEntityException:
-        console_since = None
+def read_user(iam: IAMClient, name: str, arn: str) -> UserState:
+    """The user's MFA devices and grants: the reads the controls need, and no more (see `make bench`)."""
     devices = iam.list_mfa_devices(UserName=name)["MFADevices"]
-    keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
     groups = [g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]]
     return UserState(
         name=name,
-        arn=user["Arn"],
-        created=user["CreateDate"],
-        console_since=console_since,
+        arn=arn,
         mfa_since=min((d["EnableDate"] for d in devices), default=None),
-        active_keys=sum(k.get("Status") == "Active" for k in keys),
         attached={
             p["PolicyName"]: p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
         },
@@ -156,10 +143,12 @@ def read_user(iam: IAMClient, name: str) -> UserState:
     )
 
 
-def _policy_document(iam: IAMClient, arn: str) -> dict[str, Any]:
-    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    document: Any = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-    return json.loads(unquote(document)) if isinstance(document, str) else dict(document)
+FULL_ADMIN_AWS_POLICIES = frozenset({"AdministratorAccess", "AWSMcpServiceActionsFullAccess"})
+"""The AWS-managed policies that allow every action on every resource (`allows_full_admin`), by name.
+
+AWS-managed policies are AWS's to write, so this is read off their published documents (moto's copy,
+which a test scans) rather than fetched on every run: two calls per policy saved.
+"""
 
 
 def allows_full_admin(document: dict[str, Any]) -> bool:
@@ -187,7 +176,9 @@ def verify(iam: IAMClient, user_name: str, known: Known | None = None) -> list[C
     if known is None:
         summary = iam.get_account_summary()["SummaryMap"]
         known = Known(bool(summary.get("AccountMFAEnabled")), bool(summary.get("AccountAccessKeysPresent")), None)
-    user = read_user(iam, user_name)
+    root_arn = root.get("arn", "") if root else ""
+    user_arn = row["arn"] if row else root_arn.removesuffix("root") + f"user/{user_name}"
+    user = read_user(iam, user_name, user_arn)
     policy = known.password_policy
     if policy is None:
         try:
@@ -196,7 +187,7 @@ def verify(iam: IAMClient, user_name: str, known: Known | None = None) -> list[C
             policy = PasswordPolicy()
     aws_managed = sorted(set(user.attached.values()) | {arn for arns in user.groups.values() for arn in arns})
     aws_managed = [arn for arn in aws_managed if ":iam::aws:policy/" in arn]
-    full_admin = [arn for arn in aws_managed if allows_full_admin(_policy_document(iam, arn))]
+    full_admin = [arn for arn in aws_managed if arn.rsplit("/", 1)[-1] in FULL_ADMIN_AWS_POLICIES]
 
     late = _report_is_behind(report, row, root, user, known)
     reused = (
@@ -221,17 +212,9 @@ def _report_is_behind(
     """What IAM holds now that the report's rows do not show yet, for the user and for root."""
     changes: list[str] = []
     if row is None:
-        changes.append(f"{user.name} was created at {_when(user.created)}")
-    else:
-        if (row.get("password_enabled") == "true") != (user.console_since is not None):
-            changes.append(
-                f"console password since {_when(user.console_since)}" if user.console_since else "console password off"
-            )
-        if (row.get("mfa_active") == "true") != (user.mfa_since is not None):
-            changes.append(f"MFA on since {_when(user.mfa_since)}" if user.mfa_since else "MFA off")
-        reported_keys = sum(row.get(f"access_key_{n}_active") == "true" for n in (1, 2))
-        if reported_keys != user.active_keys:
-            changes.append(f"{user.active_keys} active access key(s)")
+        changes.append(f"{user.name} exists")
+    elif (row.get("mfa_active") == "true") != (user.mfa_since is not None):
+        changes.append(f"{user.name}'s MFA on since {_when(user.mfa_since)}" if user.mfa_since else "MFA off")
     late: dict[str, str] = {}
     if changes:
         late["user"] = f"IAM now: {', '.join(changes)}"

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from runbook_lib import sandbox
 from runbook_lib.checks import (
+    FULL_ADMIN_AWS_POLICIES,
     REPORT_REUSED_FOR,
     Check,
     UserState,
@@ -111,7 +112,7 @@ def test_a_credential_report_older_than_the_runs_changes_keeps_its_verdict_and_s
     check = by_check(r, "late")["iam_user_mfa_enabled_console_access"]
     assert check.status == "FAIL"  # ...but Prowler reads the report, which does not
     until = (generated + REPORT_REUSED_FOR).isoformat(timespec="seconds")
-    assert "IAM now: MFA on since" in check.reading and until in check.reading
+    assert "IAM now: late's MFA on since" in check.reading and until in check.reading
     assert "The credential report predates" in as_report([check]).text()
 
     age_the_credential_report(REPORT_REUSED_FOR)  # four hours on, IAM generates a new report
@@ -132,9 +133,7 @@ def test_root_access_keys_fail_cis_1_4_once_the_credential_report_shows_them(end
 
 # --- Prowler's rules on single credential-report rows -----------------------------------------------
 
-USER = UserState(
-    "u", "arn:aws:iam::123456789012:user/u", datetime(2026, 1, 1, tzinfo=timezone.utc), None, None, 0, {}, []
-)
+USER = UserState("u", "arn:aws:iam::123456789012:user/u", None, {}, [])
 
 
 def row(**values: str) -> dict[str, str]:
@@ -208,3 +207,14 @@ def test_root_controls_follow_the_report_and_only_where_root_has_credentials(
 def test_full_admin_is_every_action_on_every_resource(statement: dict[str, object], admin: bool) -> None:
     assert allows_full_admin({"Version": "2012-10-17", "Statement": [statement]}) is admin
     assert allows_full_admin({"Version": "2012-10-17", "Statement": statement}) is admin
+
+
+def test_the_full_admin_aws_policies_are_those_whose_published_documents_allow_everything() -> None:
+    """FULL_ADMIN_AWS_POLICIES saves fetching documents on each run; moto's copy of AWS's managed policies checks it."""
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    published = json.loads(aws_managed_policies_data)
+    assert len(published) > 1000
+    assert {name for name, p in published.items() if allows_full_admin(p["Document"])} == FULL_ADMIN_AWS_POLICIES
