@@ -32,6 +32,12 @@ def _aws_policy_documents() -> dict[str, Any]:
     return documents
 
 
+def _counted(policy: ManagedPolicy) -> ManagedPolicy:
+    """A policy answers ``PermissionsBoundaryUsageCount`` as IAM's do; none is a boundary in the sandbox."""
+    vars(policy)["permissions_boundary_usage_count"] = 0
+    return policy
+
+
 class SandboxAccountSummary(AccountSummary):
     """The account summary, with the root user's state and without loading AWS's policies.
 
@@ -48,6 +54,7 @@ class SandboxAccountSummary(AccountSummary):
         summary: dict[str, Any] = super().summary_map
         summary["AccountMFAEnabled"] = int(self._sandbox.root.mfa)
         summary["AccountAccessKeysPresent"] = int(self._sandbox.root.access_keys)
+        summary["AccountPasswordPresent"] = 1  # the root user's password, as a standalone account has it
         return summary
 
     @property
@@ -106,12 +113,17 @@ class ManagedPolicies(IAMBackend):
             if self._aws_policies_loaded:
                 return
             aws_policies: list[ManagedPolicy] = [
-                AWSManagedPolicy.from_data(name, self.account_id, self.region_name, document)
+                _counted(AWSManagedPolicy.from_data(name, self.account_id, self.region_name, document))
                 for name, document in _aws_policy_documents().items()
             ]
             self._aws_managed_policies = aws_policies
             self._managed_policies = {p.arn: p for p in aws_policies} | self._managed_policies
             self._aws_policies_loaded = True
+
+    def create_policy(
+        self, description: str, path: str, policy_document: str, policy_name: str, tags: list[dict[str, str]]
+    ) -> ManagedPolicy:
+        return _counted(super().create_policy(description, path, policy_document, policy_name, tags))
 
     # Attaching: idempotent, and at most 10 per identity
 

@@ -85,6 +85,17 @@ class GuardedResponse(BaseResponse):
         """Checks and rewrites before the action runs; an answer here replaces the action's."""
         return None
 
+    def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
+        """Every answer whose shape has ``IsTruncated`` carries it, as AWS's do (moto leaves it out of some)."""
+        result = action_result.result
+        if isinstance(result, dict) and "IsTruncated" not in result:
+            model = get_service_model(self.SERVICE)
+            action = self._get_action()
+            output = model.operation_model(action).output_shape if action in model.operation_names else None
+            if output is not None and "IsTruncated" in output.members:
+                action_result = ActionResult({**result, "IsTruncated": bool(result.get("Marker"))})
+        return super().serialized(action_result)
+
     def answer(self, result: ActionResult) -> TYPE_RESPONSE:
         status, headers, body = self.serialized(result)
         headers, body = self._enrich_response(headers, body)
@@ -229,6 +240,28 @@ class SandboxIamResponse(GuardedResponse, IamResponse):
             self._get_param("ServiceSpecificCredentialId"), self._get_param("UserName")
         )
         return EmptyResult()
+
+    # The password policy
+
+    def get_account_password_policy(self) -> ActionResult:
+        """IAM leaves out the optional settings the policy does not set (recorded 2026-02-13)."""
+        policy = self.backend.get_account_password_policy()
+        shown: dict[str, Any] = {
+            "MinimumPasswordLength": policy.minimum_password_length,
+            "RequireSymbols": policy.require_symbols,
+            "RequireNumbers": policy.require_numbers,
+            "RequireUppercaseCharacters": policy.require_uppercase_characters,
+            "RequireLowercaseCharacters": policy.require_lowercase_characters,
+            "AllowUsersToChangePassword": policy.allow_users_to_change_password,
+            "ExpirePasswords": policy.expire_passwords,
+        }
+        if policy.max_password_age:
+            shown["MaxPasswordAge"] = policy.max_password_age
+        if policy.password_reuse_prevention:
+            shown["PasswordReusePrevention"] = policy.password_reuse_prevention
+        if policy.hard_expiry:
+            shown["HardExpiry"] = policy.hard_expiry
+        return ActionResult({"PasswordPolicy": shown})
 
     # The credential report
 

@@ -165,10 +165,29 @@ def _wait_until_answers(endpoint_url: str) -> None:
         response.read()
 
 
+def url_host(host: str) -> str:
+    """The loopback name to reach a sandbox bound to ``host`` by: it answers no other name.
+
+    A wildcard address (``0.0.0.0``, ``::``, e.g. inside a container) is reached as 127.0.0.1 or
+    ``[::1]``; any other non-loopback address is refused, as the sandbox would refuse its requests.
+    """
+    wildcards = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
+    if host in wildcards:
+        return wildcards[host]
+    named = f"[{host}]" if ":" in host else host
+    if not is_loopback(named):
+        raise ValueError(
+            f"The sandbox answers only loopback names, so it cannot serve on {host}: "
+            "use 127.0.0.1 (or 0.0.0.0 in a container, reached as localhost)."
+        )
+    return named
+
+
 def start(port: int = 0, host: str = "127.0.0.1") -> Sandbox:
     """Serve the sandbox on ``host:port`` (0 picks a free port) in a background thread."""
     from werkzeug.serving import make_server
 
+    reached_as = url_host(host)
     from runbook_lib.sandbox import install
 
     install()
@@ -182,8 +201,7 @@ def start(port: int = 0, host: str = "127.0.0.1") -> Sandbox:
         server.server_close()
         thread.join()
 
-    url_host = f"[{host}]" if ":" in host else host
-    sandbox = Sandbox(f"http://{url_host}:{server.server_port}", SANDBOX_ACCOUNT_ID, stop)
+    sandbox = Sandbox(f"http://{reached_as}:{server.server_port}", SANDBOX_ACCOUNT_ID, stop)
     _wait_until_answers(sandbox.endpoint_url)
     return sandbox
 

@@ -92,9 +92,29 @@ class UserRules(IAMBackend):
         super().add_user_to_group(group_name, user_name)
 
     def remove_user_from_group(self, group_name: str, user_name: str) -> None:
-        self.get_user(user_name)
-        self.get_group(group_name)
-        super().remove_user_from_group(group_name, user_name)
+        """Removing a user who is not in the group succeeds, as recorded (2026-02-11)."""
+        user = self.get_user(user_name)
+        group = self.get_group(group_name)
+        if user in group.users:
+            group.users.remove(user)
+
+    # SSH public keys: IAM's message for an unknown key id
+
+    def _check_ssh_key(self, user_name: str, key_id: str) -> None:
+        if all(key.ssh_public_key_id != key_id for key in self.get_user(user_name).ssh_public_keys):
+            raise NoSuchEntity(f"The Public Key with id {key_id} cannot be found.")
+
+    def get_ssh_public_key(self, user_name: str, ssh_public_key_id: str) -> Any:
+        self._check_ssh_key(user_name, ssh_public_key_id)
+        return super().get_ssh_public_key(user_name, ssh_public_key_id)
+
+    def update_ssh_public_key(self, user_name: str, ssh_public_key_id: str, status: str) -> None:
+        self._check_ssh_key(user_name, ssh_public_key_id)
+        super().update_ssh_public_key(user_name, ssh_public_key_id, status)
+
+    def delete_ssh_public_key(self, user_name: str, ssh_public_key_id: str) -> None:
+        self._check_ssh_key(user_name, ssh_public_key_id)
+        super().delete_ssh_public_key(user_name, ssh_public_key_id)
 
     # Deleting a user
 

@@ -107,3 +107,14 @@ def test_the_sandbox_keeps_only_a_salted_hash_of_the_console_password(aws: Targe
     renewed = backend.get_user(user).password
     assert renewed is not None and password_matches("An0ther-Strong-One", renewed)
     assert not password_matches(STRONG, renewed)
+
+
+def test_the_password_policy_leaves_out_what_it_does_not_set(aws: Target) -> None:
+    """Recorded on AWS (2026-02-13): no MaxPasswordAge, PasswordReusePrevention or HardExpiry unless set."""
+    aws.iam.update_account_password_policy()
+    policy = aws.iam.get_account_password_policy()["PasswordPolicy"]
+    assert not {"MaxPasswordAge", "PasswordReusePrevention", "HardExpiry"} & set(policy)
+    assert (policy["MinimumPasswordLength"], policy["ExpirePasswords"]) == (6, False)
+    aws.iam.update_account_password_policy(MaxPasswordAge=60, PasswordReusePrevention=3, HardExpiry=True)
+    policy = aws.iam.get_account_password_policy()["PasswordPolicy"]
+    assert (policy["MaxPasswordAge"], policy["PasswordReusePrevention"], policy["HardExpiry"]) == (60, 3, True)

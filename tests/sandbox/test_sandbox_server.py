@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 import pytest
 from sandbox_support import post_json
 
-from runbook_lib.sandbox import ROOT_STATE_PATH, SANDBOX_ROOT_ACCESS_KEY_ID, Sandbox
-from runbook_lib.sandbox.server import is_loopback
+from runbook_lib.sandbox import ROOT_STATE_PATH, SANDBOX_ROOT_ACCESS_KEY_ID, Sandbox, start
+from runbook_lib.sandbox.server import is_loopback, url_host
 
 STRONG = "Corr3ct-Horse-Battery"
 
@@ -153,3 +153,14 @@ def test_sts_is_served(sandbox: Sandbox) -> None:
     form = {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
     status, _, body = _request(sandbox, "POST", "/", form, {"Authorization": _auth("sts")})
     assert status == 200 and ":root</Arn>" in body
+
+
+def test_a_sandbox_bound_to_a_wildcard_is_reached_by_a_loopback_name() -> None:
+    assert (url_host("127.0.0.1"), url_host("localhost"), url_host("::1")) == ("127.0.0.1", "localhost", "[::1]")
+    assert (url_host("0.0.0.0"), url_host("::")) == ("127.0.0.1", "[::1]")
+
+
+@pytest.mark.parametrize("host", ["192.168.1.5", "10.0.0.1", "example.com"])
+def test_serving_on_an_address_it_would_refuse_is_refused_before_binding(host: str) -> None:
+    with pytest.raises(ValueError, match="only loopback names"):
+        start(host=host)
