@@ -230,6 +230,44 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+STORE_NEEDS = 1 << 20
+"""Free bytes a secrets directory must have before IAM makes a one-time secret: a secrets file and its
+QR image take a few kB, and the margin covers the file system's own blocks and other writers."""
+
+
+def check_can_store(directory: str | Path, needs: int = STORE_NEEDS) -> Path:
+    """Refuse, before IAM makes a one-time secret, a secrets directory that could not take it.
+
+    Free space from `statvfs` (what an unprivileged writer may use), then a real write of a small
+    probe, synced and removed: a read-only file system, a quota, or a directory gone since the run
+    started fail here, not after IAM has issued a password it shows only once.
+    """
+    path = Path(directory).expanduser()
+    try:
+        stats = os.statvfs(path)
+        free = stats.f_bavail * stats.f_frsize
+        if free < needs:
+            raise InputError(
+                f"The secrets directory {str(path)!r} has {free // 1024} kB of space left; a new secret needs "
+                f"{needs // 1024} kB. Nothing was created.",
+                parameter="secrets_dir",
+                fix="Free some space on that file system, or point secrets_dir at a directory with space, then run "
+                "again: the run goes on from where it stopped.",
+            )
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-") as probe:
+            probe.write(b"\0" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        raise InputError(
+            f"The secrets directory {str(path)!r} cannot take a new secret: {exc.strerror}. Nothing was created.",
+            parameter="secrets_dir",
+            fix="Make it a writable directory with free space (or point secrets_dir at one), then run again: "
+            "the run goes on from where it stopped.",
+        ) from None
+    return path
+
+
 def _write_private(path: Path, data: bytes, *, replace: bool) -> None:
     """Write atomically with mode 0600; without `replace`, never clobber an existing file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
