@@ -259,7 +259,11 @@ class Runbook:
                 fix=f"Review the plan, then run again with confirm={self.pre.account_id!r}.",
             )
         progress("review", f"{len(steps)} change(s) planned" if steps else "nothing to do: the account already matches")
-        return review_report(steps, holding_notes(self.wanted(), observed))
+        return review_report(steps, self.holding_notes())
+
+    def holding_notes(self) -> list[str]:
+        """What the review says about existing users' passwords and keys, and the group's other members."""
+        return holding_notes(self.wanted(), self.observation())
 
     def full_plan(self) -> list[Step]:
         """Every write of the deferred flow's two runs: the plan as if two codes were already given."""

@@ -131,15 +131,18 @@ def _password(account: Account, name: str) -> None:
     account.iam.create_login_profile(UserName=name, Password=PASSWORD)
 
 
-HOLDERS = {"user_name": ("alice", {}), "codecommit_user": ("alice-git", {"codecommit_user": "alice-git"})}
+HOLDERS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    # how the user is granted: (the parameter naming it, the name, the run's parameters)
+    "admin": ("user_name", "alice", {}),
+    "admin-through-group": ("user_name", "alice", {"grant_via": "group"}),
+    "git-user": ("codecommit_user", "alice-git", {"codecommit_user": "alice-git"}),
+}
 
 
-@pytest.mark.parametrize("parameter", HOLDERS)
-def test_a_user_tagged_as_ours_holding_access_keys_is_granted_nothing_even_adopted(
-    account: Account, parameter: str
-) -> None:
+@pytest.mark.parametrize("how", HOLDERS)
+def test_a_user_tagged_as_ours_holding_access_keys_is_granted_nothing_even_adopted(account: Account, how: str) -> None:
     """Keys the runbook never made would carry whatever it grants: the fix is to remove them, or stop."""
-    name, params = HOLDERS[parameter]
+    parameter, name, params = HOLDERS[how]
     _ours(account, name)
     _access_keys(account, name)
     for adopt in (False, True):
@@ -152,12 +155,10 @@ def test_a_user_tagged_as_ours_holding_access_keys_is_granted_nothing_even_adopt
     finished(account, **params)
 
 
-@pytest.mark.parametrize("parameter", HOLDERS)
-def test_a_user_tagged_as_ours_holding_a_password_no_secrets_file_has_needs_adopt(
-    account: Account, parameter: str
-) -> None:
+@pytest.mark.parametrize("how", HOLDERS)
+def test_a_user_tagged_as_ours_holding_a_password_no_secrets_file_has_needs_adopt(account: Account, how: str) -> None:
     """A password the run did not set: granted to only with adopt=True, and the review says it is kept."""
-    name, params = HOLDERS[parameter]
+    parameter, name, params = HOLDERS[how]
     _ours(account, name)
     _password(account, name)
 
@@ -176,6 +177,16 @@ def test_a_user_tagged_as_ours_holding_a_password_no_secrets_file_has_needs_adop
     assert PASSWORD not in delivered.values()
     if parameter == "user_name":
         assert "console_password" not in delivered
+
+
+def test_the_review_names_the_other_members_of_the_group_and_what_else_it_grants(account: Account) -> None:
+    """The runbook's own group, used by a second admin: what is attached reaches every member."""
+    account.run(grant_via="group", codecommit=False)
+    account.iam.put_group_policy(GroupName="Administrators", PolicyName="s3-list", PolicyDocument=INLINE)
+    run = account.run(user_name="carol", grant_via="group", codecommit=False)
+    review = text(run.review())
+    assert "Group Administrators has 1 other member(s) (alice)" in review, review
+    assert "Group Administrators also grants: s3-list (inline)" in review, review
 
 
 def test_a_re_run_finds_its_own_password_in_its_secrets_file_and_goes_on(account: Account) -> None:
