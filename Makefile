@@ -55,7 +55,7 @@ browser: testenv chromium
 screenshots: testenv chromium
 	RUNBOOK_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider -m browser tests/browser
 
-## notebook: refresh the committed notebook's outputs from a headless sandbox run
+## notebook: refresh the committed notebooks' outputs from headless sandbox runs
 notebook: testenv
 	$(BIN)/python -m tests.tools.refresh_notebook
 

@@ -1,8 +1,8 @@
 """The procedure, step by step, as the blog post walks it: one method per notebook section.
 
 Everything that can fail on bad input (parameters, secrets directory, credentials, confirmation,
-password, policy names, name clashes) fails before the first write. Writes happen only in `apply`,
-which executes the reviewed plan and nothing else, through `apply.CALLS`.
+password, policy names, name clashes) fails before the first write. Writes happen only in
+`Runbook.apply`, which executes the reviewed plan and nothing else, each step through `apply.CALLS`.
 
 Every method returns a `Report`; the front ends decide how to show it (the notebook headless, the
 panels, the terminal). The rules a front end needs (which password, whether two codes are usable,
@@ -16,20 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import checks, codecommit, passwords, policies, users
+from . import checks, choices, codecommit, passwords, policies, users
 from .apply import Applied, Given
 from .aws import Connection
-from .choices import (
-    Console,
-    PasswordMode,
-    PasswordSource,
-    code_pair,
-    console_from,
-    console_rows,
-    desired,
-    password_rules,
-    typed_password,
-)
+from .choices import Console, PasswordMode, PasswordSource
 from .delivery import MAKES_SECRET, DeliveredDevice, Delivery, Reveal, waiting_device
 from .errors import InputError
 from .identity import Preflight, run_preflight
@@ -134,15 +124,15 @@ class Runbook:
         """
         if password:
             register(password)
-        chosen = console_from(self.console, access, mode, reset_required)
+        chosen = choices.console_from(self.console, access, mode, reset_required)
         self.console = replace(chosen, password=None)  # a refused password is not kept
         if not chosen.access:
             progress("console", "no console access requested")
             return Report("Console access: none (console_access=False)")
         if chosen.mode == "custom":
-            given = typed_password(password, confirm) or chosen.password
+            given = choices.typed_password(password, confirm) or chosen.password
             chosen = replace(chosen, password=given if given is not None else self._custom_password())
-        rows, how = console_rows(chosen, self.effective_policy, self.params.user_name)
+        rows, how = choices.console_rows(chosen, self.effective_policy, self.params.user_name)
         kept = self._kept_password()
         if kept:
             rows, how = [("console password", kept)], kept
@@ -185,7 +175,7 @@ class Runbook:
 
     def password_rules(self, typed: str, again: str | None = None) -> list[passwords.RuleResult]:
         """Every rule for a password being typed (and, with `again`, whether both fields match)."""
-        return password_rules(typed, again, self.effective_policy, self.params.user_name)
+        return choices.password_rules(typed, again, self.effective_policy, self.params.user_name)
 
     def console_ready(self, access: bool, mode: PasswordMode, typed: str, again: str) -> bool:
         """Whether a console choice can be submitted as it stands (the panel's button)."""
@@ -241,7 +231,7 @@ class Runbook:
         if self.desired is None:
             p = self.params
             git = self._resolve([GIT_POLICY]) if p.codecommit_user else []
-            self.desired = desired(p, self.console, self._resolve(p.policies), git)
+            self.desired = choices.desired(p, self.console, self._resolve(p.policies), git)
         return self.desired
 
     def review(self, *, read_again: bool = False) -> Report:
@@ -300,9 +290,10 @@ class Runbook:
     def _given(self, step: Step) -> Given:
         """The secrets a step sends: the console password (on disk before the call: never lost), or two codes."""
         if step.action == "CreateLoginProfile":
-            if self.console.password is None:
-                self.console = replace(self.console, password=register(passwords.generate(self.effective_policy)))
-            password = self.console.password or ""
+            password = self.console.password
+            if password is None:
+                password = register(passwords.generate(self.effective_policy))
+                self.console = replace(self.console, password=password)
             try:
                 self.delivery.put(console_password=password)
             except OSError as exc:
@@ -361,14 +352,13 @@ class Runbook:
         A `CodeError` (not six digits, a typo, swapped, the same code twice, a skewed clock) leaves the
         device pending, so the person can simply try again with new codes.
         """
-        self.codes = code_pair(first, second)
+        self.codes = choices.code_pair(first, second)
         return self.enable_mfa()
 
     def mfa_enabled(self) -> bool:
         """The user has an enabled device: read by section 1, or enabled by this run."""
-        return bool(self.observation().admin.mfa_serials) or any(
-            s.action == "EnableMFADevice" for s in self.applied.done
-        )
+        enabled_now = any(s.action == "EnableMFADevice" for s in self.applied.done)
+        return enabled_now or bool(self.observation().admin.mfa_serials)
 
     def mfa_waiting(self) -> bool:
         """MFA was asked for and the user has no enabled device yet (read afresh from IAM)."""
