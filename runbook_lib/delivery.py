@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 from . import mfa
 from .codecommit import GitCredential
 from .errors import InputError, RunbookError
-from .secrets import SECRET_VALUE_KEYS, SecretsFile, check_can_store, delivered, register
+from .secrets import (
+    SECRET_VALUE_KEYS,
+    SecretsFile,
+    check_can_store,
+    delivered,
+    git_password_not_stored,
+    mfa_seed_not_stored,
+    register,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -62,8 +70,8 @@ class Delivery:
         try:
             check_can_store(self.secrets_dir)
         except InputError as exc:
-            raise InputError(
-                f"{exc.message} ({action} makes a secret that exists once, so it was not called.)",
+            raise type(exc)(
+                f"{exc.message} ({action} makes a secret IAM shows only once, so it was not called.)",
                 parameter=exc.parameter,
                 fix=exc.fix,
                 step=action,
@@ -71,23 +79,9 @@ class Delivery:
 
     def lost(self, made: mfa.VirtualDevice | GitCredential, user_name: str, action: str, exc: OSError) -> RunbookError:
         """IAM made a secret and the file could not take it after all: what is lost, and the way back."""
-        where = f"could not be written to the secrets directory {self.secrets_dir!r} ({exc.strerror})"
-        again = "Free some space there (or point secrets_dir at a writable directory), then run again"
         if isinstance(made, GitCredential):
-            return RunbookError(
-                f"IAM issued Git credential {made.credential_id} for {user_name}, but its password {where}. "
-                "IAM shows that password only once: it is lost.",
-                parameter="secrets_dir",
-                fix=f"{again} with codecommit_reset={made.credential_id!r}: the same credential gets a new "
-                "password, written to the secrets file.",
-                step=action,
-            )
-        return RunbookError(
-            f"IAM created MFA device {made.serial} for {user_name}, but its seed {where}: nobody can use it.",
-            parameter="secrets_dir",
-            fix=f"{again}: the runbook deletes that device (made for {user_name}, never enabled) and makes a new one.",
-            step=action,
-        )
+            return git_password_not_stored(made.credential_id, user_name, exc, action)
+        return mfa_seed_not_stored(made.serial, exc, action)
 
     def device(self, device: mfa.VirtualDevice, device_name: str) -> None:
         """A new device's serial, seed, otpauth URI and QR image."""

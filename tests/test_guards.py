@@ -274,7 +274,7 @@ def test_a_full_disk_stops_the_run_before_iam_makes_a_one_time_secret(account: A
         account.run(**second)
 
     err = caught.value
-    assert err.parameter == "secrets_dir" and "space" in err.message and "secrets_dir" in (err.fix or ""), err
+    assert err.parameter == "secrets_dir" and "free" in err.message and "secrets_dir" in (err.fix or ""), err
     assert action not in account.faults.calls[calls:]
     assert [c for c in account.faults.calls[calls:] if c.startswith(("Create", "Attach", "Enable", "Reset"))] == []
     assert listing(account.secrets_dir) == files  # no half-written secrets file either
@@ -312,7 +312,7 @@ def test_a_store_that_fails_after_iam_issued_the_git_password_names_the_credenti
     ]
     cid = cred["ServiceSpecificCredentialId"]
     err = caught.value
-    assert cid in err.message and f"codecommit_reset={cid!r}" in (err.fix or ""), err
+    assert cid in err.message and f"codecommit_reset={cid}" in (err.fix or ""), err
     assert err.parameter == "secrets_dir" and err.step == "CreateServiceSpecificCredential"
 
     full[0] = False
