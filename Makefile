@@ -22,9 +22,10 @@ runtime: $(UV)
 testenv: $(UV)
 	@$(SYNC) --group test -q
 
-## lock: refresh uv.lock after changing pyproject.toml
+## lock: refresh uv.lock after changing pyproject.toml, and requirements.txt from it (pip, conda, CloudShell)
 lock: $(UV)
 	$(UV) lock --upgrade
+	$(UV) export --frozen --no-dev --no-emit-project -q -o requirements.txt
 
 ## demo: run the runbook headless on the embedded sandbox
 demo: runtime

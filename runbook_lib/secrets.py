@@ -21,6 +21,7 @@ import sys
 import tempfile
 import traceback
 import urllib.parse
+import uuid
 import xml.sax.saxutils
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from .errors import InputError, SecretNotStored, SecretParameterError, StorageEr
 
 PASSWORD_ENV = "RUNBOOK_PASSWORD"
 MFA_CODES_ENV = "RUNBOOK_MFA_CODES"
+# The run id a front end gives its kernel, so that it can name exactly the files this run wrote.
+RUN_ID_ENV = "RUNBOOK_RUN_ID"
 
 # The keys of the secrets file whose values are secrets (the rest give them context).
 SECRET_VALUE_KEYS = ("console_password", "mfa_seed", "mfa_otpauth_uri", "codecommit_password")
@@ -783,8 +786,10 @@ class SecretsFile:
 
     @classmethod
     def for_run(cls, directory: str, user_name: str) -> SecretsFile:
+        """Named `<time>-<user>-<run id>.json`: the run id ($RUNBOOK_RUN_ID) ties the file to its run."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        return cls(ensure_private_dir(Path(directory).expanduser()), f"{stamp}-{user_name}")
+        run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex[:12]
+        return cls(ensure_private_dir(Path(directory).expanduser()), f"{stamp}-{user_name}-{run_id}")
 
     def put(self, **values: str) -> Path:
         """Add secrets (and their context) and write the file; return its path."""

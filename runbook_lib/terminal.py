@@ -24,10 +24,11 @@ from getpass import getpass
 from pathlib import Path
 from typing import Any
 
-from . import cli, mfa
+from . import mfa
 from .choices import code_pair
 from .delivery import DeliveredDevice
 from .errors import CodeError, RunbookError
+from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, review_report
 from .report import Report
@@ -211,7 +212,7 @@ def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict
     print()
     started = time.time()
     with environ(secret_env):
-        rc = cli.execute(raw, html=bool(args.html), output_dir=Path(args.output_dir))
+        rc = execute(raw, html=bool(args.html), output_dir=Path(args.output_dir))
     return rc, started
 
 
