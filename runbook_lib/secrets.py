@@ -1,8 +1,9 @@
 """Where secrets come in and where they go out, and nowhere else.
 
-Secrets come in from an environment variable, a file, `getpass`, or a widget that is cleared after
-use; they go out only to a 0600 secrets file (in a 0700 directory) or a reveal-once panel. Every
-secret value is registered with the redactor, so no log line can carry it.
+Secrets come in from an environment variable, a private file, `getpass`, or a widget that is cleared
+after use, never from a parameter; they go out only to a 0600 secrets file (in a checked 0700
+directory) or a reveal-once panel. Every log record and every error a kernel shows is masked where it
+is made: by the name of each sensitive field, and by every form of each secret value registered here.
 """
 
 from __future__ import annotations

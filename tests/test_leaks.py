@@ -139,7 +139,7 @@ def test_run_failing_midway_leaks_nothing(runner: Runner, served_sandbox: str) -
     iam.create_virtual_mfa_device(VirtualMFADeviceName="leak-midway")
     started = time.time()
     code = runner.run("run", "user_name", "leak-midway", "password_mode", "custom", RUNBOOK_PASSWORD=PASSWORD)
-    assert code == 1 and "6. MFA" in runner.out["run stderr"]
+    assert code == 1 and "6 MFA" in runner.out["run stderr"]
     assert runner.leaks(started) == []
 
 
