@@ -56,3 +56,12 @@ class StepFailed(RunbookError):
 
 class EndpointUnreachable(PreflightError):
     """The endpoint did not answer, or answered as something other than AWS: what it was, and the way out."""
+
+
+class StorageError(InputError):
+    """The secrets store cannot take a new secret, found before IAM is asked to make one."""
+
+
+class SecretNotStored(StepFailed):
+    """IAM made a secret it shows only once, and the secrets store could not take it: the message names
+    what IAM made and how to get a new secret for it."""
