@@ -69,9 +69,10 @@ screenshots: testenv chromium axe
 notebook: testenv
 	$(BIN)/python -m tests.tools.refresh_notebook
 
-## bench: the benchmark (see BENCHMARKS.md)
-bench: testenv
+## bench: the benchmark (see BENCHMARKS.md): headless, then the panels' answers in the browser
+bench: testenv chromium axe
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/browser.py
 
 clean:
 	rm -rf $(VENV) .uv runs .pytest_cache .mypy_cache $(AXE_DIR)/node_modules
