@@ -146,6 +146,11 @@ class KeePassStore:
         return kp
 
     def _save(self, kp: Any) -> None:
+        if kp.version < (4, 0):
+            # pykeepass rewrites a KDBX 3 header (new seeds) but not the hash of it kept in the XML,
+            # which KeePassXC then refuses ("Header doesn't match hash"). It is optional in KDBX 3.1.
+            for stale in kp.tree.xpath("/KeePassFile/Meta/HeaderHash"):
+                stale.getparent().remove(stale)
         buffer = io.BytesIO()
         kp.save(buffer, transformed_key=self._transformed)
         _write_private(self.db.resolve(), buffer.getvalue(), replace=True)
@@ -164,6 +169,7 @@ class KeePassStore:
         return group
 
     def _add(self, what: str, title: str, **fields: Any) -> Placed:
+        self.db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with locked(self.db.parent):
             kp = self._open()
             group = self._group(kp)
