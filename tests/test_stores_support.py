@@ -38,7 +38,9 @@ MASTER = "Master-Passw0rd-of-the-test-db"
 
 def require(*commands: str) -> None:
     """Fail (never skip silently) when a tool is missing, naming the package and the make target."""
-    missing = [TOOLS[c] for c in commands if shutil.which(c) is None]
+    if "pass" in commands:  # and what `pass otp` needs
+        commands += ("gpg", "oathtool")
+    missing = [TOOLS[c] for c in dict.fromkeys(commands) if shutil.which(c) is None]
     if "pass" in commands and not PASS_OTP.exists():
         missing.append("pass-extension-otp")
     if not missing:
