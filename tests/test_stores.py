@@ -242,6 +242,28 @@ def test_keepass_with_a_key_file_alone(kdb: Path, tmp_path: Path, monkeypatch: p
     assert got.strip() == PASSWORD
 
 
+def test_keepass_asks_for_the_password_when_the_key_file_alone_does_not_open_it(
+    kdb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyfile = tmp_path / "aws.keyx"
+    keyfile.write_bytes(os.urandom(64))
+    keepass(kdb, keepass_keyfile=str(keyfile)).put_console("alice", PASSWORD, ACCOUNT.signin_url)  # both keys
+    monkeypatch.delenv(KEEPASS_PASSWORD_ENV)
+    asked: list[bool] = []
+
+    def ask(db: Path, creating: bool) -> str:
+        asked.append(creating)
+        return MASTER
+
+    settings = StoreSettings("keepass", keepass_db=str(kdb), keepass_keyfile=str(keyfile))
+    store = open_store(settings, ACCOUNT, ask_password=ask)
+    store.check()
+    assert asked == [False]
+    store.put_codecommit("alice", GIT_USER, GIT_PASSWORD, ENDPOINT)
+    got = kpcli(kdb, "show", "-s", "-a", "Password", f"{GROUP}/alice CodeCommit", keyfile=keyfile)
+    assert got.strip() == GIT_PASSWORD
+
+
 def test_keepass_reads_back_the_newest_seed_of_a_device(kdb: Path) -> None:
     keepass(kdb).put_mfa("alice", SERIAL, *new_seed())
     seed, uri = new_seed()

@@ -147,7 +147,7 @@ class PassStore:
             shown = subprocess.run(["pass", "show", name], capture_output=True, check=False)
             if shown.returncode != 0:
                 raise StoreError(
-                    f"pass could not read {name}: {shown.stderr.decode(errors='replace').strip()}.",
+                    f"pass could not read {name}: {REDACTOR.redact(shown.stderr.decode(errors='replace')).strip()}.",
                     parameter="secrets_store",
                     fix="Unlock your GPG key (gpg-agent), then run again.",
                 )
