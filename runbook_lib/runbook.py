@@ -216,23 +216,40 @@ class Runbook:
         """The user already has a console password (a login profile), as section 1 read it."""
         return self.observation().admin.login_profile
 
-    def password_rules(self, typed: str, again: str | None = None) -> list[passwords.RuleResult]:
-        """Every rule for a password being typed (and, with `again`, whether both fields match)."""
-        return password_rules(typed, again, self.effective_policy, self.params.user_name)
+    def password_rules(
+        self, typed: str, again: str | None = None, password_policy: str | None = None
+    ) -> list[passwords.RuleResult]:
+        """Every rule for a password being typed (and, with `again`, whether both fields match).
+
+        `password_policy` is a choice not yet submitted ('keep' or 'cis'): the rules are those it would set.
+        """
+        return password_rules(typed, again, self.policy_for(password_policy), self.params.user_name)
+
+    def policy_for(self, password_policy: str | None = None) -> passwords.PasswordPolicy:
+        """The password policy a choice ('keep', 'cis', or None: the run's) puts in force."""
+        chosen = self.params.password_policy if password_policy is None else password_policy
+        return passwords.CIS_POLICY if chosen == "cis" else self.pre.password_policy
 
     def console_ready(
-        self, access: bool, mode: PasswordMode, typed: str, again: str, replace_password: bool = False
+        self,
+        access: bool,
+        mode: PasswordMode,
+        typed: str,
+        again: str,
+        replace_password: bool = False,
+        password_policy: str | None = None,
     ) -> bool:
         """Whether a console choice can be submitted as it stands (the panel's button)."""
         if not access:
             return True
-        if self.has_password and not replace_password:
+        has_password = self.observed is not None and self.observed.admin.login_profile  # no read before step 1
+        if has_password and not replace_password:
             return not (typed or again)  # the password is kept: nothing typed may go unused
         if mode == "generated":
             return True
         if not typed:
             return self.custom_password_accepted and not again  # keep the accepted password
-        return all(r.ok for r in self.password_rules(typed, again))
+        return all(r.ok for r in self.password_rules(typed, again, password_policy))
 
     @property
     def custom_password_accepted(self) -> bool:
@@ -245,7 +262,7 @@ class Runbook:
 
     @property
     def effective_policy(self) -> passwords.PasswordPolicy:
-        return passwords.CIS_POLICY if self.params.password_policy == "cis" else self.pre.password_policy
+        return self.policy_for()
 
     # --- 3 permissions -----------------------------------------------------------------------
 
@@ -402,11 +419,15 @@ class Runbook:
             progress("mfa", "enabled")
         else:
             notes.append("Now: the device is waiting for two codes.")
-            notes.append(
-                "Import the seed into an authenticator app, then run again with "
-                "RUNBOOK_MFA_CODES=<code1>,<code2> (or mfa_codes_file=PATH) to enable the device."
-            )
-            progress("mfa", "device created; waiting for codes (defer)")
+            if self.interactive:
+                notes.append("Scan the QR code with an authenticator app, then enter two consecutive codes it shows.")
+                progress("mfa", "device ready; waiting for two codes")
+            else:
+                notes.append(
+                    "Import the seed into an authenticator app, then run again with "
+                    "RUNBOOK_MFA_CODES=<code1>,<code2> (or mfa_codes_file=PATH) to enable the device."
+                )
+                progress("mfa", "device created; waiting for codes (defer)")
         return self._once("mfa", ("mfa",), Report("MFA", rows, APPLIED_HEADER if rows else (), notes))
 
     def _resume_device(self) -> DeliveredDevice | None:
