@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import checks, codecommit, passwords, policies, users
+from . import checks, codecommit, fixes, passwords, policies, users
 from .apply import Applied, Given
 from .aws import Connection
 from .choices import (
@@ -68,6 +68,7 @@ class Runbook:
     catalogue: list[policies.PolicyRef] | None = None
     codes: tuple[str, str] | None = None
     finished: dict[str, Report] = field(default_factory=dict)  # a write section's report once it has nothing left
+    front: fixes.Front = "headless"  # who shows the reports: Verify words its fixes in that front end's terms
 
     @property
     def interactive(self) -> bool:
@@ -525,7 +526,7 @@ class Runbook:
         results = checks.verify(self.conn.iam, self.params.user_name, known)
         failed = [c.prowler for c in results if c.status == "FAIL"]
         progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
-        return checks.as_report(results)
+        return checks.as_report(results, lambda c: fixes.fix_text(c, self.front, self.params))
 
     # --- helpers -----------------------------------------------------------------------------
 

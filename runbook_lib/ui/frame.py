@@ -66,6 +66,7 @@ class Wizard:
         self.inbox: dict[str, str] = {}
         self.results: dict[str, Report | None] = {}
         run.reveal_to(self._receive)
+        run.front = "panels"  # Verify words its fixes as the panels' controls
 
     @property
     def run(self) -> Runbook:
