@@ -20,6 +20,8 @@ import pytest
 from playwright.sync_api import expect
 
 from runbook_lib import mfa
+from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
+from runbook_lib.sandbox.iam import account_backend
 
 from .conftest import Page, Server
 from .person import click, panel, read_qr, tracker_state
@@ -174,7 +176,4 @@ def test_a_reload_during_mfa_shows_the_same_qr_code_and_a_rerun_keeps_or_replace
     expect(panel(tab, "review").locator(".rb-result")).to_contain_text("UpdateLoginProfile")
     click(tab, "review", "Create")
     expect(panel(tab, "create").locator(".rb-result")).to_contain_text("UpdateLoginProfile")
-    from runbook_lib.sandbox.iam import account_backend
-    from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
-
     assert account_backend(SANDBOX_ACCOUNT_ID).get_user("reloaded").password == NEW_PASSWORD
