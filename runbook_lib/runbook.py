@@ -1,8 +1,8 @@
 """The procedure, step by step, as the blog post walks it: one method per notebook section.
 
 Everything that can fail on bad input (parameters, secrets directory, credentials, confirmation,
-password, policy names, name clashes) fails before the first write. Writes happen only in `apply`,
-which executes the reviewed plan and nothing else, through `apply.CALLS`.
+password, policy names, name clashes) fails before the first write. Writes happen only in
+`Runbook.apply`, which executes the reviewed plan and nothing else, each step through `apply.CALLS`.
 
 Every method returns a `Report`; the front ends decide how to show it (the notebook headless, the
 panels, the terminal). The rules a front end needs (which password, whether two codes are usable,
@@ -16,21 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import checks, codecommit, fixes, passwords, policies, users
+from . import checks, choices, codecommit, fixes, passwords, policies, users
 from .apply import Applied, Given
 from .aws import Connection
-from .choices import (
-    Console,
-    PasswordMode,
-    PasswordSource,
-    code_pair,
-    console_from,
-    console_rows,
-    desired,
-    password_rules,
-    typed_password,
-    unused_password,
-)
+from .choices import Console, PasswordMode, PasswordSource
 from .delivery import DeliveredDevice, Delivery, Reveal, waiting_device
 from .errors import ConflictError, InputError
 from .identity import Preflight, run_preflight
@@ -152,17 +141,17 @@ class Runbook:
                 )
             self.params = replace(self.params, password_policy=password_policy)
             self.desired = None
-        chosen = console_from(self.console, access, mode, reset_required, replace_password)
+        chosen = choices.console_from(self.console, access, mode, reset_required, replace_password)
         self.console = replace(chosen, password=None)  # a refused password is not kept
         if not chosen.access:
             progress("console", "no console access requested")
             return Report("Console access: none (console_access=False)")
         if self.observation().admin.login_profile and not chosen.replace:
-            return self._kept(chosen, typed_password(password, confirm) is not None)
+            return self._kept(chosen, choices.typed_password(password, confirm) is not None)
         if chosen.mode == "custom":
-            given = typed_password(password, confirm) or chosen.password
+            given = choices.typed_password(password, confirm) or chosen.password
             chosen = replace(chosen, password=given if given is not None else self._custom_password())
-        rows, how = console_rows(chosen, self.effective_policy, self.params.user_name)
+        rows, how = choices.console_rows(chosen, self.effective_policy, self.params.user_name)
         self.console = chosen
         progress("console", how)
         return Report(f"Console access: {how}", rows)
@@ -170,7 +159,7 @@ class Runbook:
     def _kept(self, chosen: Console, typed: bool) -> Report:
         """The user has a console password and it is kept: any password given is refused, not dropped."""
         given = typed or (chosen.mode == "custom" and read_password(self.params.password_file) is not None)
-        refusal = unused_password(True, chosen, given)
+        refusal = choices.unused_password(True, chosen, given)
         if refusal is not None:
             raise refusal
         self.console = replace(chosen, password=None)
@@ -224,7 +213,7 @@ class Runbook:
 
         `password_policy` is a choice not yet submitted ('keep' or 'cis'): the rules are those it would set.
         """
-        return password_rules(typed, again, self.policy_for(password_policy), self.params.user_name)
+        return choices.password_rules(typed, again, self.policy_for(password_policy), self.params.user_name)
 
     def policy_for(self, password_policy: str | None = None) -> passwords.PasswordPolicy:
         """The password policy a choice ('keep', 'cis', or None: the run's) puts in force."""
@@ -298,7 +287,7 @@ class Runbook:
         if self.desired is None:
             p = self.params
             git = self._resolve([GIT_POLICY]) if p.codecommit_user else []
-            self.desired = desired(p, self.console, self._resolve(p.policies), git)
+            self.desired = choices.desired(p, self.console, self._resolve(p.policies), git)
         return self.desired
 
     def review(self, *, read_again: bool = False) -> Report:
@@ -457,14 +446,13 @@ class Runbook:
         """
         if "mfa" in self.finished:
             return self.finished["mfa"]
-        self.codes = code_pair(first, second)
+        self.codes = choices.code_pair(first, second)
         return self.enable_mfa()
 
     def mfa_enabled(self) -> bool:
         """The user has an enabled device: read by section 1, or enabled by this run."""
-        return bool(self.observation().admin.mfa_serials) or any(
-            s.action == "EnableMFADevice" for s in self.applied.done
-        )
+        enabled_now = any(s.action == "EnableMFADevice" for s in self.applied.done)
+        return enabled_now or bool(self.observation().admin.mfa_serials)
 
     def mfa_waiting(self) -> bool:
         """MFA was asked for and the user has no enabled device yet (read afresh from IAM)."""

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 SectionKey = Literal["preflight", "user", "console", "permissions", "review", "create", "mfa", "codecommit",
-                     "summary", "verify"]  # fmt: skip
-TeardownKey = Literal["preflight", "user", "review", "remove", "verify"]
+                     "summary", "verify", "remove"]  # fmt: skip
+"""Every section key of both notebooks (the teardown's are preflight, user, review, remove, verify)."""
 
 CELL_TAG_PREFIX = "section:"
 """A section's code cell carries the tag `section:<key>` in its metadata (papermill keeps it)."""
@@ -33,7 +33,7 @@ STEPS = logging.getLogger("runbook_lib.steps")
 class Section:
     """One section of a notebook: what a reader sees, what a cell calls, and which IAM calls it may make."""
 
-    key: str
+    key: SectionKey
     number: int
     title: str
     label: str  # the short name in the panels' step tracker
@@ -107,7 +107,7 @@ def section(key: str, table: tuple[Section, ...] = CREATE) -> Section:
     raise KeyError(f"no section {key!r}; the sections are: {', '.join(s.key for s in table)}")
 
 
-def progress(key: str, status: str, table: tuple[Section, ...] = CREATE) -> None:
+def progress(key: SectionKey, status: str, table: tuple[Section, ...] = CREATE) -> None:
     """One step line's record: 'step 6 MFA: enabled'."""
     s = section(key, table)
     STEPS.info("step %s: %s", s.heading, status, extra={"section": s.key})

@@ -33,7 +33,7 @@ from .params import Parameters, parse
 from .plan import APPLIED_HEADER, Step
 from .report import MARK, Report
 from .sections import TEARDOWN as SECTIONS
-from .sections import detail
+from .sections import SectionKey, detail
 from .sections import progress as _progress
 from .session import caller, open_session, preflight_report, run_sections
 from .users import Holdings, holdings
@@ -44,7 +44,7 @@ PARAMETERS = ("user_name", "mfa_device_name", "target", "profile", "region", "co
 AGAIN = "Run the teardown again: it reads what IAM holds now and removes only what is left."
 
 
-def progress(key: str, status: str) -> None:
+def progress(key: SectionKey, status: str) -> None:
     """One step line, as the create runbook's: `runbook teardown` streams these."""
     _progress(key, status, SECTIONS)
 

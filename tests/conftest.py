@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(endpoint: str, timeout: float = 30) -> None:
-    sts = boto3.client(
-        "sts", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            sts.get_caller_identity()
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+from tests.support.net import BIN, free_port, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -68,14 +42,3 @@ def cli_env(tmp_path: Path, served_sandbox: str) -> dict[str, str]:
     )
     (tmp_path / "home").mkdir()
     return env
-
-
-def iam_client(endpoint: str) -> object:
-    return boto3.client(
-        "iam",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        aws_session_token="x",
-    )

@@ -10,7 +10,7 @@ import pytest
 from runbook_lib.apply import CALLS
 from runbook_lib.errors import ConflictError
 from runbook_lib.plan import Action
-from tests.fault_injection import Account, holdings, open_account
+from tests.support.faults import Account, holdings, open_account
 
 
 def test_every_action_a_plan_can_hold_has_exactly_one_call() -> None:

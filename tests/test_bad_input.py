@@ -17,7 +17,7 @@ from runbook_lib import mfa
 from runbook_lib.errors import CodeError, ConflictError, InputError, PreflightError, RunbookError
 from runbook_lib.params import parse
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
-from tests.fault_injection import Account, assert_full_end_state, holdings, merged, open_account
+from tests.support.faults import Account, assert_full_end_state, holdings, merged, open_account
 
 
 @pytest.fixture

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from runbook_lib import passwords
 from runbook_lib.choices import Console, code_pair, console_from, console_rows, password_rules, typed_password
 from runbook_lib.errors import CodeError, InputError
+from runbook_lib.runbook import Runbook, start
+from tests.support.faults import Account, open_account
 
 GOOD = "Correct-Horse-9-Battery"
 
@@ -60,3 +64,67 @@ def test_a_custom_password_failing_the_policy_is_refused_with_every_failed_rule(
     rows, how = console_rows(Console(True, "custom", True, GOOD + "!x"), passwords.CIS_POLICY, "alice")
     assert how == "custom password: meets every rule" and rows[-1] == ("reset at sign-in", "required")
     assert console_rows(Console(True, "generated", False), passwords.CIS_POLICY, "alice")[1].startswith("a generated")
+
+
+# --- the same rules through the run, as the panels and the terminal ask them (a sandbox, no kernel) ------
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Account:
+    return open_account(monkeypatch, tmp_path)
+
+
+def started(account: Account, **params: object) -> Runbook:
+    run = start(account.params(**params))
+    run.choose_user()
+    return run
+
+
+def test_where_the_password_comes_from_decides_whether_a_front_end_asks(account: Account) -> None:
+    assert started(account).password_source() == "generated"
+    assert started(account, console_access=False).password_source() == "none"
+    assert started(account, password_mode="custom").password_source() == "ask"
+    account.monkeypatch.setenv("RUNBOOK_PASSWORD", GOOD)
+    assert started(account, password_mode="custom").password_source() == "given"
+    account.monkeypatch.delenv("RUNBOOK_PASSWORD")
+    account.run()  # alice now has a console password
+    assert started(account, password_mode="custom").password_source() == "kept"
+
+
+def test_the_console_button_is_ready_only_for_a_choice_that_can_be_submitted(account: Account) -> None:
+    run = started(account, mfa_codes="prompt")
+    assert run.console_ready(True, "generated", "", "") and run.console_ready(False, "custom", "", "")
+    assert not run.console_ready(True, "custom", "", "")  # nothing typed, nothing accepted
+    assert not run.console_ready(True, "custom", "short", "short")
+    assert not run.console_ready(True, "custom", GOOD, GOOD + "x")
+    assert run.console_ready(True, "custom", GOOD, GOOD)
+    run.console_access(True, "custom", False, GOOD, GOOD)
+    assert run.custom_password_accepted and run.console_ready(True, "custom", "", "")  # keep the accepted one
+    run.console_access(True, "generated", False)
+    assert not run.custom_password_accepted and run.password is None
+
+
+def test_a_panels_custom_choice_with_nothing_typed_is_refused_and_a_refused_password_is_not_kept(
+    account: Account,
+) -> None:
+    run = started(account, mfa_codes="prompt")
+    with pytest.raises(InputError) as caught:
+        run.console_access(True, "custom", False)
+    assert caught.value.parameter == "password" and "no password was typed" in caught.value.message
+    run.console_access(True, "custom", False, GOOD, GOOD)
+    with pytest.raises(InputError):
+        run.console_access(True, "custom", False, "short", "short")
+    assert run.password is None and not run.custom_password_accepted
+
+
+def test_what_is_pending_is_the_reviewed_steps_not_yet_done_by_phase(account: Account) -> None:
+    run = started(account, mfa_codes="prompt")
+    run.permissions()
+    run.review()
+    assert [s.action for s in run.pending("mfa")] == ["CreateVirtualMFADevice", "EnableMFADevice"]
+    run.create()
+    run.enable_mfa()  # creates the device; enabling waits for the person's two codes
+    assert [s.action for s in run.pending("mfa")] == ["EnableMFADevice"]
+    with pytest.raises(CodeError):
+        run.submit_codes("12345", "654321")
+    assert [s.action for s in run.pending("mfa")] == ["EnableMFADevice"]

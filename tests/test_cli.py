@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import BIN
+from tests.support.net import BIN
 
 
 @pytest.mark.parametrize(("command", "tool"), [("lab", "jupyterlab"), ("wizard", "voila")])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN
+from tests.support.net import BIN
 
 pytestmark = pytest.mark.slow
 

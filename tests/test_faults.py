@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from runbook_lib.errors import StepFailed
-from tests.fault_injection import (
+from tests.support.faults import (
     GROUP_VARIANT,
     WRITES_BY_GROUP,
     WRITES_BY_USER,

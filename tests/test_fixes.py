@@ -16,7 +16,7 @@ from runbook_lib import checks, fixes, runbook, ui
 from runbook_lib.cli import _value
 from runbook_lib.params import parse
 from runbook_lib.sections import CREATE
-from tests.fault_injection import Account, open_account
+from tests.support.faults import Account, open_account
 
 
 @pytest.fixture

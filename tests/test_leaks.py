@@ -20,7 +20,7 @@ import pyotp
 import pytest
 
 from runbook_lib.secrets import SECRET_VALUE_KEYS, encodings
-from tests.conftest import BIN, ROOT
+from tests.support.net import BIN, ROOT
 
 pytestmark = pytest.mark.slow
 PASSWORD = "Leak-Test-Passw0rd!-7f3c"

@@ -10,9 +10,9 @@ from pathlib import Path
 import papermill
 import pytest
 
-from tests.tools.refresh_notebook import HEADLESS, NOTEBOOK
+from tests.support.net import ROOT
+from tests.tools.refresh_notebook import HEADLESS, NOTEBOOK, TEARDOWN_HEADLESS, TEARDOWN_NOTEBOOK, teardown_account
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
@@ -45,7 +45,14 @@ def test_committed_notebooks_carry_no_run_metadata_or_widget_state() -> None:
         assert all(o.get("output_type") != "error" for c in nb["cells"] for o in c.get("outputs", [])), path
 
 
-def test_teardown_notebook_runs_clean_under_nbval(tmp_path: Path) -> None:
-    """nbval over the teardown notebook (it keeps no outputs, so lax): on an account without the user
-    it reviews, removes nothing, verifies, and raises nowhere."""
-    nbval(ROOT / "notebooks" / "delete_admin_user.ipynb", tmp_path, {"user_name": "nobody-here"}, "--nbval-lax")
+def test_committed_teardown_notebook_outputs_match_a_fresh_sandbox_run(tmp_path: Path) -> None:
+    """The delete notebook reads as a finished tutorial too: on a sandbox where the create run made the
+    user, it reviews, removes and verifies, and shows what a run prints today."""
+    sanitize = str(ROOT / "tests" / "nbval_sanitize.cfg")
+    with teardown_account(str(tmp_path / "secrets")):
+        nbval(TEARDOWN_NOTEBOOK, tmp_path, TEARDOWN_HEADLESS, "--nbval", "--sanitize-with", sanitize)
+
+
+def test_teardown_notebook_runs_clean_under_nbval_where_the_user_is_absent(tmp_path: Path) -> None:
+    """On an account without the user it reviews, removes nothing, verifies, and raises nowhere."""
+    nbval(TEARDOWN_NOTEBOOK, tmp_path, {"user_name": "nobody-here"}, "--nbval-lax")

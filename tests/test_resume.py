@@ -20,7 +20,7 @@ import pytest
 from runbook_lib import mfa, runbook
 from runbook_lib.errors import InputError
 from runbook_lib.secrets import EARLIER, PASSWORD_ENV
-from tests.fault_injection import Account, Crash, _backend, assert_full_end_state, holdings, open_account
+from tests.support.faults import Account, Crash, _backend, assert_full_end_state, holdings, open_account
 
 FIRST = "First-custom-Pass-1"
 SECOND = "Second-custom-Pass-2"

@@ -14,9 +14,9 @@ from runbook_lib.runbook import Runbook
 from runbook_lib.sections import CREATE, TEARDOWN, Section, failed_section, section_of_cell
 from runbook_lib.teardown import Teardown
 from runbook_lib.ui import Panels
-from tests.fault_injection import GROUP_VARIANT, Account, open_account
+from tests.support.faults import GROUP_VARIANT, Account, open_account
+from tests.support.net import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {
     "create": (ROOT / "notebooks" / "create_admin_user.ipynb", CREATE),
     "delete": (ROOT / "notebooks" / "delete_admin_user.ipynb", TEARDOWN),

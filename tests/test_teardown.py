@@ -16,7 +16,7 @@ from runbook_lib.apply import call
 from runbook_lib.errors import ConflictError, InputError, RunbookError, StepFailed
 from runbook_lib.plan import Step
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
-from tests.fault_injection import GROUP_VARIANT, Account, Crash, holdings, open_account, runbook_cli
+from tests.support.faults import GROUP_VARIANT, Account, Crash, holdings, open_account, runbook_cli
 
 REMOVALS = [
     "DeleteServiceSpecificCredential", "DeactivateMFADevice", "DeleteVirtualMFADevice", "DeleteLoginProfile",

@@ -26,14 +26,14 @@ import pytest
 
 from runbook_lib import mfa
 from runbook_lib.sandbox import SANDBOX_ROOT_ACCESS_KEY_ID, Sandbox, set_root_state, start
-from tests.terminal_screen import decode, qr_lines
+from tests.support.net import ROOT
+from tests.support.terminal_screen import decode, qr_lines
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 RUNBOOK = Path(sys.executable).parent / "runbook"
 GOOD_PASSWORD = "Tty-admin-pass-7"
 WEAK_PASSWORD = "short"

@@ -22,10 +22,9 @@ from playwright.sync_api import expect
 from runbook_lib import mfa
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
 from runbook_lib.sandbox.iam import account_backend
-
-from .conftest import Page, Server
-from .person import click, panel, read_qr, tracker_state
-from .test_wizard_browser import sandbox_iam
+from tests.browser.test_wizard_browser import sandbox_iam
+from tests.support.browser import Page, Server
+from tests.support.person import click, panel, read_qr, tracker_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -26,9 +26,8 @@ from playwright.sync_api import expect
 from runbook_lib import mfa
 from runbook_lib.aws import SANDBOX_CREDENTIALS
 from runbook_lib.secrets import encodings
-
-from .conftest import DOCS_SCREENSHOTS, NOTEBOOK, Page, Server
-from .person import Seen, go_through, panel
+from tests.support.browser import DOCS_SCREENSHOTS, NOTEBOOK, Page, Server
+from tests.support.person import Seen, go_through, panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from sandbox_support import REGION, Target, post_json
 
 from runbook_lib.sandbox import (
     ROOT_STATE_PATH,
@@ -23,6 +22,8 @@ from runbook_lib.sandbox import (
     set_root_state,
     start,
 )
+from tests.support.net import reset_sandbox
+from tests.support.sandbox import REGION, Target, post_json
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -43,11 +44,6 @@ def served() -> Iterator[Sandbox]:
     sandbox = start()
     yield sandbox
     sandbox.stop()
-
-
-def reset(sandbox: Sandbox) -> None:
-    """Fresh accounts, through moto's own reset endpoint."""
-    post_json(sandbox.endpoint_url + "/moto-api/reset")
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +68,7 @@ def aws(request: pytest.FixtureRequest) -> Iterator[Target]:
         return
     sandbox: Sandbox = request.getfixturevalue("served")
     iam, sts = request.getfixturevalue("_served_clients")
-    reset(sandbox)
+    reset_sandbox(sandbox.endpoint_url)
 
     def set_root_state_over_http(**state: Any) -> None:
         post_json(sandbox.endpoint_url + ROOT_STATE_PATH, state)

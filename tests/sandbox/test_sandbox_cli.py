@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_support import current_codes, post_json, read_qr
 
 from runbook_lib.sandbox import ROOT_STATE_PATH, SANDBOX_ACCOUNT_ID, SANDBOX_ROOT_ACCESS_KEY_ID, Sandbox
+from tests.support.sandbox import current_codes, post_json, read_qr
 
 AWS = Path(sys.executable).with_name("aws")
 STRONG = "Corr3ct-Horse-Battery"

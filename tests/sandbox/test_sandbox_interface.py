@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -10,9 +9,10 @@ import urllib.request
 
 import boto3
 import pytest
-from sandbox_support import post_json
 
 import runbook_lib.sandbox as sandbox
+from tests.support.net import free_port
+from tests.support.sandbox import post_json
 
 
 def test_importing_the_package_does_not_import_moto() -> None:
@@ -51,16 +51,9 @@ def test_stop_closes_the_port() -> None:
         urllib.request.urlopen(second.endpoint_url + "/moto-api/config", timeout=2)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_serve_forever_prints_where_it_listens_then_answers() -> None:
     """``runbook sandbox --port P`` relies on this one line to tell a person where to point."""
-    port = _free_port()
+    port = free_port()
     code = f"from runbook_lib.sandbox import serve_forever; serve_forever({port})"
     server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:

@@ -6,7 +6,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_accoun
 from __future__ import annotations
 
 import pytest
-from sandbox_support import Target
+
+from tests.support.sandbox import Target
 
 STRONG = "Corr3ct-Horse-Battery"
 

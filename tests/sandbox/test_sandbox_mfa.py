@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pyotp
 import pytest
-from sandbox_support import Target, current_codes, read_qr
 
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
+from tests.support.sandbox import Target, current_codes, read_qr
 
 if TYPE_CHECKING:
     from mypy_boto3_iam.type_defs import TagTypeDef

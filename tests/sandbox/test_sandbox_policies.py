@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from sandbox_support import Target
 
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
 from runbook_lib.sandbox.iam import account_backend
+from tests.support.sandbox import Target
 
 POLICIES = [
     "arn:aws:iam::aws:policy/AdministratorAccess",

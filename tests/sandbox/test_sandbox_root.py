@@ -11,9 +11,9 @@ import csv
 import io
 
 import pytest
-from sandbox_support import Target
 
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
+from tests.support.sandbox import Target
 
 
 def test_caller_with_a_key_no_iam_user_owns_is_the_root_user(aws: Target) -> None:

@@ -6,10 +6,10 @@ https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateServiceSpecificCre
 from __future__ import annotations
 
 import pytest
-from sandbox_support import Target
 
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
 from runbook_lib.sandbox.iam import account_backend
+from tests.support.sandbox import Target
 
 CODECOMMIT = "codecommit.amazonaws.com"
 UNKNOWN_ID = "ACCAEXAMPLEEXAMPLE123"

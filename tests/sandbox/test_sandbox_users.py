@@ -16,7 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from sandbox_support import Target, current_codes
+
+from tests.support.sandbox import Target, current_codes
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHk0bH0w1VYy3Ck0bAT6SFKmHY4TVMQKXjf9gH0h0jQF alice@example"

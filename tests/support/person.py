@@ -18,8 +18,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from runbook_lib import mfa
-
-from .conftest import Page
+from tests.support.browser import Page
 
 WEAK_PASSWORD = "abc"
 GOOD_PASSWORD = "Tr1cky-Wizard-Pass!"

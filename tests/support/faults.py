@@ -9,7 +9,7 @@ Faults are botocore event handlers, attached to every client a run opens (throug
   `EntityTemporarilyUnmodifiable`) or "slow down" (`Throttling`). A `before-send` answer goes
   through botocore's retry handler and response parser like one off the network.
 
-Used by `test_faults.py`, `test_bad_input.py` and `test_teardown.py`, each through an `account` fixture.
+Used through an `account` fixture by the tests of faults, bad input, teardown, apply and sections.
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
@@ -35,11 +33,14 @@ from botocore.compat import HTTPHeaders
 from runbook_lib import runbook
 from runbook_lib.aws import Connection, is_write
 from runbook_lib.policies import PolicyRef
-from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID, SANDBOX_ROOT_ACCESS_KEY_ID, Sandbox
+from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
 from runbook_lib.sandbox import start as start_sandbox
 from runbook_lib.sections import CREATE
 from runbook_lib.session import run_sections
 from runbook_lib.users import TAG_KEY, TAG_VALUE
+from tests.support.net import reset_sandbox, root_iam
+
+_root_iam = functools.cache(root_iam)
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -250,20 +251,6 @@ def _catalogue(run: runbook.Runbook) -> list[PolicyRef]:
     return _CATALOGUE
 
 
-def reset(endpoint_url: str) -> None:
-    """Fresh accounts, through moto's own reset endpoint."""
-    request = urllib.request.Request(endpoint_url + "/moto-api/reset", data=b"", method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-
-
-@functools.cache
-def root_iam(endpoint_url: str) -> IAMClient:
-    """The sandbox root user's own client, to set up and read the account behind the runbook's back."""
-    session = boto3.Session(SANDBOX_ROOT_ACCESS_KEY_ID, "any-secret", region_name=REGION)
-    return session.client("iam", endpoint_url=endpoint_url)
-
-
 def sandbox_env(monkeypatch: pytest.MonkeyPatch, endpoint_url: str) -> None:
     """Only the sandbox can be reached: no credentials, profile or runbook secret from the caller."""
     for name in list(os.environ):
@@ -278,7 +265,7 @@ def sandbox_env(monkeypatch: pytest.MonkeyPatch, endpoint_url: str) -> None:
 def open_account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Account:
     """A fresh account on the shared sandbox; every client a run opens carries this test's faults."""
     sandbox = shared_sandbox()
-    reset(sandbox.endpoint_url)
+    reset_sandbox(sandbox.endpoint_url)
     sandbox_env(monkeypatch, sandbox.endpoint_url)
     faults = Faults()
     original = Connection._client
@@ -291,7 +278,7 @@ def open_account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Account:
         return client
 
     monkeypatch.setattr(Connection, "_client", client_with_faults)
-    return Account(sandbox.endpoint_url, root_iam(sandbox.endpoint_url), tmp_path / "secrets", faults, monkeypatch)
+    return Account(sandbox.endpoint_url, _root_iam(sandbox.endpoint_url), tmp_path / "secrets", faults, monkeypatch)
 
 
 def runbook_cli(account: Account, home: Path, *args: str) -> subprocess.Popen[str]:
