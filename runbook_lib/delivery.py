@@ -1,8 +1,9 @@
-"""Where the secrets a run makes go: the 0600 secrets file always, and a reveal-once panel when a person is there.
+"""Where a run's secrets go: the user's 0600 secrets file always, and a reveal-once panel when a person is there.
 
 The file is written before the call that needs the secret (a console password) or right after the
-call that returns it (a seed, a Git password), so a crash never loses one. A later run (the deferred
-MFA flow, the terminal) finds a device's seed again with `delivered_seed`.
+call that returns it (a seed, a Git password), so a crash never loses one. Every run for one user in
+one account adds to the same file (`SecretsFile`), so a later run (a reload, a restarted kernel, the
+deferred MFA flow, the terminal) finds a waiting device's seed there again with `delivered_seed`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import mfa
 from .errors import RunbookError
-from .secrets import SECRET_VALUE_KEYS, SecretsFile, delivered, register
+from .secrets import SECRET_VALUE_KEYS, SecretsFile, delivered, holding, register
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -41,7 +42,7 @@ class Delivery:
     def put(self, **values: str) -> None:
         """To the 0600 file (it registers each secret with the log redactor), then to the reveal."""
         if self.file is None:
-            self.file = SecretsFile.for_run(self.secrets_dir, self.user_name)
+            self.file = SecretsFile.for_user(self.secrets_dir, self.user_name, self.account_id)
             self.file.put(user_name=self.user_name, account_id=self.account_id, console_signin_url=self.signin_url)
         self.file.put(**values)
         for key, value in values.items():
@@ -53,9 +54,24 @@ class Delivery:
         if device.seed is None:  # pragma: no cover - only a create returns a device, always with its seed
             raise ValueError("a device without its seed cannot be delivered")
         uri = mfa.otpauth_uri(device.seed, device_name, self.account_id)
-        self.put(mfa_serial=device.serial, mfa_seed=device.seed, mfa_otpauth_uri=uri)
+        ids = {"mfa_device_id": device.device_id} if device.device_id else {}
+        self.put(mfa_serial=device.serial, **ids, mfa_seed=device.seed, mfa_otpauth_uri=uri)
         if self.file is not None:
             self.file.put_png(mfa.qr_png(uri))
+
+    def show_again(self, device: DeliveredDevice) -> None:
+        """A waiting device's seed, read back from the secrets file, to the reveal (the file has it already)."""
+        if self.reveal is not None:
+            self.reveal("mfa_seed", device.seed)
+            self.reveal("mfa_otpauth_uri", device.uri)
+
+    def holding(self) -> list[Path]:
+        """Every file that still holds a secret of this user in this account, QR images included."""
+        return holding(self.secrets_dir, self.user_name, self.account_id)
+
+    def recorded(self, device: mfa.VirtualDevice, device_name: str) -> DeliveredDevice | None:
+        """The seed of a waiting device as a secrets file records it (this user's, or an older run's)."""
+        return recorded_device(self.secrets_dir, device, device_name, self.account_id)
 
     def note(self, what: str, shown: bool) -> str:
         """The report's line on where a secret went (its value never appears in a report)."""
@@ -73,13 +89,31 @@ class DeliveredDevice:
     secrets_path: Path
 
 
-def delivered_seed(secrets_dir: str, serial: str, device_name: str, account_id: str) -> DeliveredDevice:
-    """The seed of device `serial` from the newest secrets file that holds it, or an error with the way out."""
+def recorded_device(
+    secrets_dir: str, device: mfa.VirtualDevice, device_name: str, account_id: str
+) -> DeliveredDevice | None:
+    """The seed recorded for this very device in `secrets_dir` (newest entry of any file first), or None.
+
+    A device is found by its serial and, when it carries one, its id tag: IAM gives a device made again
+    under the same name the same serial, and the seed of the one before must not pass for its own.
+    """
     for path, values in delivered(secrets_dir):
-        if values.get("mfa_serial") == serial and values.get("mfa_seed"):
-            seed = register(values["mfa_seed"])
-            uri = values.get("mfa_otpauth_uri") or mfa.otpauth_uri(seed, device_name, account_id)
-            return DeliveredDevice(serial, seed, register(uri), path)
+        if values.get("mfa_serial") != device.serial or not values.get("mfa_seed"):
+            continue
+        if device.device_id and values.get("mfa_device_id") != device.device_id:
+            continue
+        seed = register(values["mfa_seed"])
+        uri = values.get("mfa_otpauth_uri") or mfa.otpauth_uri(seed, device_name, account_id)
+        return DeliveredDevice(device.serial, seed, register(uri), path)
+    return None
+
+
+def delivered_seed(secrets_dir: str, device: mfa.VirtualDevice, device_name: str, account_id: str) -> DeliveredDevice:
+    """The seed of a waiting device from the secrets file that records it, or an error with the way out."""
+    found = recorded_device(secrets_dir, device, device_name, account_id)
+    if found is not None:
+        return found
+    serial = device.serial
     raise RunbookError(
         f"The seed of MFA device {serial} is in no secrets file in {secrets_dir}.",
         parameter="secrets_dir",
@@ -89,12 +123,17 @@ def delivered_seed(secrets_dir: str, serial: str, device_name: str, account_id: 
 
 
 def waiting_device(iam: IAMClient, device_name: str, secrets_dir: str, account_id: str) -> DeliveredDevice:
-    """The deferred device an earlier run created (read from IAM), with its seed from that run's secrets file."""
-    deferred = [d for d in mfa.find_pending(iam, device_name) if d.deferred]
+    """The device an earlier run left waiting (read from IAM), with its seed from the secrets file that records it."""
+    waiting = mfa.find_pending(iam, device_name)
+    for device in waiting:
+        found = recorded_device(secrets_dir, device, device_name, account_id)
+        if found is not None:
+            return found
+    deferred = [d for d in waiting if d.deferred]
     if not deferred:
         raise RunbookError(
             f"No MFA device {device_name!r} is waiting to be enabled.",
             parameter="mfa",
             fix="Read the executed notebook's MFA section, then run again.",
         )
-    return delivered_seed(secrets_dir, deferred[0].serial, device_name, account_id)
+    return delivered_seed(secrets_dir, deferred[0], device_name, account_id)

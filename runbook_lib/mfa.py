@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .aws import propagating
@@ -22,17 +23,21 @@ if TYPE_CHECKING:
 ISSUER = "Amazon Web Services"
 STEP = 30  # RFC 6238 time step, seconds
 FLOW_TAG = "runbook-mfa-flow"
+ID_TAG = "runbook-device-id"
+"""A random id the device is tagged with and its seed is recorded with: IAM gives a re-created device the same
+serial, so the serial alone cannot tell whose seed a secrets file holds."""
 Flow = Literal["defer", "direct"]
 """How a device is to be enabled: codes in this run ("direct"), or in a later one ("defer")."""
 
 
 @dataclass(frozen=True)
 class VirtualDevice:
-    """A device created but not yet enabled. `seed` is known only to the run that created it."""
+    """A device created but not yet enabled. `seed` is known only to the run that created it (and its secrets file)."""
 
     serial: str
-    seed: str | None = None
+    seed: str | None = field(default=None, repr=False)
     deferred: bool = False
+    device_id: str = ""
 
 
 def otpauth_uri(seed: str, device_name: str, account_id: str) -> str:
@@ -123,21 +128,23 @@ def find_pending(iam: IAMClient, device_name: str) -> list[VirtualDevice]:
                 continue
             tags = iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]
             if ours(tags):  # type: ignore[arg-type]
-                deferred = any(t["Key"] == FLOW_TAG and t["Value"] == "defer" for t in tags)
-                found.append(VirtualDevice(serial=serial, deferred=deferred))
+                values = {t["Key"]: t["Value"] for t in tags}
+                deferred = values.get(FLOW_TAG) == "defer"
+                found.append(VirtualDevice(serial=serial, deferred=deferred, device_id=values.get(ID_TAG, "")))
     return found
 
 
 def create_device(iam: IAMClient, device_name: str, flow: Flow) -> VirtualDevice:
     """Create the device; the seed comes back once, here, and never again from IAM."""
-    tags = [*TAGS, {"Key": FLOW_TAG, "Value": flow}]
+    device_id = uuid.uuid4().hex
+    tags = [*TAGS, {"Key": FLOW_TAG, "Value": flow}, {"Key": ID_TAG, "Value": device_id}]
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=device_name, Tags=tags)["VirtualMFADevice"]  # type: ignore[arg-type]
     seed = (
         device["Base32StringSeed"].decode()
         if isinstance(device["Base32StringSeed"], bytes)
         else str(device["Base32StringSeed"])
     )
-    return VirtualDevice(serial=device["SerialNumber"], seed=seed, deferred=flow == "defer")
+    return VirtualDevice(serial=device["SerialNumber"], seed=seed, deferred=flow == "defer", device_id=device_id)
 
 
 def enable(iam: IAMClient, user_name: str, serial: str, first: str, second: str) -> None:

@@ -38,6 +38,7 @@ class Parameters:
     password_mode: str = "generated"
     password_file: str = ""
     password_reset_required: bool = False
+    replace_password: bool = False
     policies: list[str] = field(default_factory=lambda: ["AdministratorAccess", "Billing"])
     grant_via: str = "user"
     group_name: str = "Administrators"
@@ -93,6 +94,7 @@ def parse(raw: Mapping[str, Any]) -> Parameters:
     for name in (
         "console_access",
         "password_reset_required",
+        "replace_password",
         "mfa",
         "codecommit",
         "adopt",

@@ -22,8 +22,9 @@ PHASES: tuple[Phase, ...] = ("account", "user", "mfa", "codecommit")
 
 Action = Literal[
     # the create runbook's writes
-    "UpdateAccountPasswordPolicy", "CreateUser", "CreateLoginProfile", "AttachUserPolicy", "CreateGroup",
-    "AttachGroupPolicy", "AddUserToGroup", "DeleteVirtualMFADevice", "CreateVirtualMFADevice", "EnableMFADevice",
+    "UpdateAccountPasswordPolicy", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile", "AttachUserPolicy",
+    "CreateGroup", "AttachGroupPolicy", "AddUserToGroup", "DeleteVirtualMFADevice", "CreateVirtualMFADevice",
+    "EnableMFADevice",
     "CreateServiceSpecificCredential", "ResetServiceSpecificCredential",
     # the teardown's removals
     "DeleteServiceSpecificCredential", "DeactivateMFADevice", "DeleteLoginProfile", "DeleteAccessKey",
@@ -77,11 +78,16 @@ class Desired:
     git_policies: tuple[PolicyRef, ...] = ()
     password_policy: PasswordPolicy | None = None
     codecommit_reset: str = ""
+    replace_password: bool = False  # an existing console password is replaced (UpdateLoginProfile), not kept
 
 
 @dataclass
 class Observed:
-    """What IAM holds now, as read by this run."""
+    """What IAM holds now, as read by this run, and which waiting devices' seeds a secrets file records.
+
+    `recorded` maps the serial of a waiting device to the secrets file holding its seed: such a device
+    was delivered (its QR code shown, its seed written) and is reused, never replaced.
+    """
 
     admin: ObservedUser
     git: ObservedUser | None = None
@@ -89,6 +95,7 @@ class Observed:
     pending: list[VirtualDevice] = field(default_factory=list)
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     codes_available: bool = False
+    recorded: dict[str, str] = field(default_factory=dict)
 
 
 def plan(d: Desired, o: Observed) -> list[Step]:
@@ -123,16 +130,11 @@ def _user_steps(d: Desired, u: ObservedUser, group: ObservedGroup | None) -> lis
                 f"create IAM user {d.user_name}, tagged managed-by=runbook-first-admin",
             )
         )
+    reset = "must change it at first sign-in" if d.password_reset_required else "no reset required"
     if d.console_access and not u.login_profile:
-        reset = "must change it at first sign-in" if d.password_reset_required else "no reset required"
-        out.append(
-            Step(
-                "user",
-                "CreateLoginProfile",
-                d.user_name,
-                f"console access with a password ({reset})",
-            )
-        )
+        out.append(Step("user", "CreateLoginProfile", d.user_name, f"console access with a password ({reset})"))
+    elif d.console_access and d.replace_password:
+        out.append(Step("user", "UpdateLoginProfile", d.user_name, f"replace the existing console password ({reset})"))
     if d.grant_via == "user":
         for p in d.policies:
             if p.arn not in u.attached:
@@ -156,35 +158,56 @@ def _user_steps(d: Desired, u: ObservedUser, group: ObservedGroup | None) -> lis
                     d.group_name,
                 )
             )
+        for p in d.policies:  # granted directly by an earlier run: the group grants it now (CIS 1.15)
+            if p.arn in u.attached:
+                out.append(
+                    Step(
+                        "user",
+                        "DetachUserPolicy",
+                        d.user_name,
+                        f"detach {p.name} from the user: group {d.group_name} grants it",
+                        p.arn,
+                    )
+                )
     return out
 
 
 def _mfa_steps(d: Desired, o: Observed) -> list[Step]:
+    """Reuse a waiting device whose seed was delivered; replace one whose seed is recorded nowhere.
+
+    A device is usable when its seed is in a secrets file (its QR code can be shown again, its codes
+    checked or computed), when codes are given for it (the person's app has it), or when it waits
+    for the deferred flow's codes. Any other waiting device is deleted and made again, and its
+    review line tells the person to remove an authenticator entry they may have made from it.
+    """
     if o.admin.mfa_serials:
         return []
     out: list[Step] = []
-    reusable = [v for v in o.pending if v.deferred and (o.codes_available or d.mfa_deferred)]
-    stale = [v for v in o.pending if v not in reusable[:1]]
-    for v in stale:
-        out.append(
-            Step(
-                "mfa",
-                "DeleteVirtualMFADevice",
-                v.serial,
-                "delete an unassigned device left by an earlier run (its seed was not delivered)",
-                v.serial,
-            )
+    usable = [v for v in o.pending if v.serial in o.recorded or o.codes_available or (d.mfa_deferred and v.deferred)]
+    kept = usable[:1]
+    for v in o.pending:
+        if v in kept:
+            continue
+        why = (
+            "a second waiting device"
+            if v in usable
+            else "its seed is in no secrets file, so its QR code cannot be shown again; if an authenticator "
+            "app has an entry for it, remove that entry"
         )
-    if reusable:
-        serial = reusable[0].serial
-        if o.codes_available:
+        out.append(
+            Step("mfa", "DeleteVirtualMFADevice", v.serial, f"delete a device left by an earlier run ({why})", v.serial)
+        )
+    if kept:
+        v = kept[0]
+        if o.codes_available or not d.mfa_deferred:
+            source = f"its seed is in {o.recorded[v.serial]}" if v.serial in o.recorded else "with your two codes"
             out.append(
                 Step(
                     "mfa",
                     "EnableMFADevice",
                     d.user_name,
-                    f"enable the deferred device {serial} with your two codes",
-                    serial,
+                    f"enable device {v.serial}, made by an earlier run ({source})",
+                    v.serial,
                 )
             )
         return out

@@ -15,8 +15,12 @@ BILLING_ACCESS = (
 )
 
 
-def summary_report(applied: Applied, pre: Preflight, user_name: str, secrets: Path | None) -> tuple[Report, str]:
-    """The summary and its one-line status (for the step line)."""
+def summary_report(applied: Applied, pre: Preflight, user_name: str, secrets: list[Path]) -> tuple[Report, str]:
+    """The summary and its one-line status (for the step line).
+
+    `secrets` is every file that still holds a secret of this user (this run's and earlier runs', the QR
+    images too, which encode the seed): the clean-up advice names each of them.
+    """
     rows = [s.applied_row() for s in applied.done]
     if not applied.done:
         rows.append((MARK["ok"], "-", "-", "nothing to do: the account already matched"))
@@ -30,7 +34,8 @@ def summary_report(applied: Applied, pre: Preflight, user_name: str, secrets: Pa
             "after signing in as the new admin."
         )
     if secrets:
-        manual.append(f"Move the secrets to a password manager, then delete {secrets}.")
+        files = ", ".join(str(p) for p in secrets)
+        manual.append(f"Move the secrets to a password manager, then delete every file that holds one: {files}.")
     notes = [f"Sign in at {pre.signin_url} as {user_name}.", *manual]
     status = "done" if not pending else f"{len(pending)} step(s) still to do"
     if root_keys:

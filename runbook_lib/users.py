@@ -124,6 +124,11 @@ def create_login_profile(iam: IAMClient, name: str, password: str, reset_require
     )
 
 
+def update_login_profile(iam: IAMClient, name: str, password: str, reset_required: bool) -> None:
+    """A new console password for a user who has one (replace_password=True)."""
+    iam.update_login_profile(UserName=name, Password=password, PasswordResetRequired=reset_required)
+
+
 def attach_user_policy(iam: IAMClient, name: str, arn: str) -> None:
     propagating(
         lambda: iam.attach_user_policy(UserName=name, PolicyArn=arn),

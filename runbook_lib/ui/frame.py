@@ -23,6 +23,7 @@ from ..errors import RunbookError
 from ..report import Report
 from ..secrets import REDACTOR
 from ..sections import CREATE, section
+from .fields import TOKEN, ActionButton, Gate
 
 if TYPE_CHECKING:
     from ..runbook import Runbook
@@ -65,6 +66,7 @@ class Wizard:
         self.inbox: dict[str, str] = {}
         self.results: dict[str, Report | None] = {}
         run.reveal_to(self._receive)
+        run.front = "panels"  # Verify words its fixes as the panels' controls
 
     @property
     def run(self) -> Runbook:
@@ -146,12 +148,13 @@ class Panel:
 
     def __init__(self, wizard: Wizard) -> None:
         self.wizard = wizard
-        self.busy = False
+        self.busy = False  # from a press until its action is over: a repeated press is ignored
+        self.quiet = False  # the panel itself is setting its fields: not an edit by the person
         self.turned = False  # on_turn ran for the step's current turn
         self.title = widgets.HTML(f"<h3>{html.escape(section(self.name).heading)}</h3><p>{self.intro}</p>")
-        self.button = widgets.Button(description=self.action, button_style="primary")
+        self.button = ActionButton(description=self.action, button_style="primary")
         self.button.add_class("rb-action")
-        self.button.on_click(lambda _: self.act())
+        self.button.on_click(lambda _: self.press())
         self.status = widgets.HTML()
         self.status.add_class("rb-status")
         self.result = widgets.HTML()
@@ -170,6 +173,9 @@ class Panel:
         self.box.add_class("rb-panel")
         self.box.add_class(f"rb-panel-{self.name}")
         self.body.children = tuple(self.build())
+        self.gate = Gate(self.button, self.reads())
+        for field in self.reads():
+            field.observe(lambda _: self.edited(), names="value")
 
     @property
     def run(self) -> Runbook:
@@ -190,6 +196,14 @@ class Panel:
     def can_act(self) -> bool:
         """Whether the button may be clicked now, beyond it being this step's turn."""
         return True
+
+    def not_ready(self) -> str:
+        """Why a press did nothing, when `can_act` says no once the fields are in."""
+        return "Complete the fields above first."
+
+    def reads(self) -> list[Widget]:
+        """The fields the button's action reads (made with `ui.fields`, so the page can confirm them)."""
+        return [w for w in self.inputs if w.has_trait(TOKEN)]
 
     # --- shared behaviour ---------------------------------------------------------------------
 
@@ -216,6 +230,55 @@ class Panel:
             self.status.value = (
                 f"<span class='rb-wait'>Waiting for step {html.escape(section(first).heading)} to be done.</span>"
             )
+
+    def press(
+        self,
+        action: Callable[[], None] | None = None,
+        gate: Gate | None = None,
+        ready: Callable[[], bool] | None = None,
+        status: Widget | None = None,
+    ) -> None:
+        """A click on the button (or Enter in a field): act on exactly what the page shows, once.
+
+        The panel is busy from the press on, so a second press (a double click, Enter then a click) is
+        ignored; the action runs when the page has sent every field it reads (`fields.Gate`), and only
+        if the fields, as they now are, allow it.
+        """
+        if self.busy or not self.open:
+            return
+        line = self.status if status is None else status
+        self.busy = True
+        self.sync()
+
+        def go() -> None:
+            try:
+                if (ready or self.can_act)():
+                    (action or self.act)()
+                else:
+                    line.value = f"<span class='rb-note'>{html.escape(self.not_ready())}</span>"
+            finally:
+                self.busy = False
+                self.sync()
+
+        def lost() -> None:
+            self.busy = False
+            line.value = (
+                "<div class='rb-error'><b>The page did not send its fields in time, so nothing was done.</b>"
+                "<br>Fix: check the connection to the notebook server, then press again.</div>"
+            )
+            self.sync()
+
+        (gate or self.gate).request(go, lost)
+
+    def edited(self) -> None:
+        """The person changed a field after the step was done: the step is to be done again, before Create."""
+        w = self.wizard
+        if self.busy or self.quiet or self.name not in w.done or w.settled(self.name):
+            return
+        w.reopen(self.name)
+        self.status.value = (
+            f"<span class='rb-note'>Changed: press {html.escape(self.action)} to use what is shown.</span>"
+        )
 
     def turn(self) -> None:
         if not self.turned:
