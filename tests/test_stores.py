@@ -27,7 +27,7 @@ from runbook_lib.stores import (
     open_store,
     parse_settings,
 )
-from tests.test_stores_support import (
+from tests.support.stores import (
     ACCOUNT,
     ENDPOINT,
     MASTER,
@@ -38,8 +38,6 @@ from tests.test_stores_support import (
     pass_cli,
     require,
 )
-
-pytest_plugins = ["tests.test_stores_support"]  # its fixtures: gnupg_home, pass_store
 
 GROUP = f"AWS/{ACCOUNT.account_id}"
 PASSWORD = "Console-Passw0rd-abc123!"
@@ -87,13 +85,15 @@ def test_bad_store_parameters_are_refused_naming_the_parameter(values: dict[str,
 # --- file ------------------------------------------------------------------------------------------
 
 
-def test_file_store_writes_todays_secrets_file_and_qr_image(tmp_path: Path) -> None:
+def test_file_store_writes_the_users_secrets_file_and_qr_image(tmp_path: Path) -> None:
     store = open_store(StoreSettings("file", str(tmp_path / "s")), ACCOUNT, qr_png=mfa.qr_png)
     store.check()
     assert stat.S_IMODE((tmp_path / "s").stat().st_mode) == 0o700
     seed, uri = fill(store)
     (path,) = (tmp_path / "s").glob("*.json")
-    assert json.loads(path.read_text()) == {
+    assert path.name == f"alice@{ACCOUNT.account_id}.json"
+    values = json.loads(path.read_text())
+    assert {k: v for k, v in values.items() if k != "runs"} == {
         "user_name": "alice",
         "account_id": ACCOUNT.account_id,
         "console_signin_url": ACCOUNT.signin_url,
@@ -108,19 +108,25 @@ def test_file_store_writes_todays_secrets_file_and_qr_image(tmp_path: Path) -> N
     assert png.read_bytes() == mfa.qr_png(uri)
     assert {stat.S_IMODE(p.stat().st_mode) for p in (path, png)} == {0o600}
     assert [p.where for p in store.locations()] == [(str(path),), (str(path), str(png)), (str(path),)]
+    assert [p.secret for p in store.locations()] == ["console", "mfa", "codecommit"]
     assert all(p.plain for p in store.locations())
+    assert store.plain_files() == [path, png]
 
 
-def test_file_store_reads_back_the_newest_seed_of_a_device(tmp_path: Path) -> None:
+def test_file_store_reads_back_the_seed_of_this_very_device(tmp_path: Path) -> None:
+    """By serial and id tag: IAM gives a device made again under the same name the same serial."""
     settings = StoreSettings("file", str(tmp_path))
-    old, new = open_store(settings, ACCOUNT), open_store(settings, ACCOUNT)
-    old.put_mfa("alice", SERIAL, *new_seed())
-    os.utime(next(tmp_path.glob("*.json")), (1, 1))  # an earlier run's file
+    old_seed, old_uri = new_seed()
+    open_store(settings, ACCOUNT).put_mfa("alice", SERIAL, old_seed, old_uri, "id-old")
     seed, uri = new_seed()
-    new.put_mfa("alice", SERIAL, seed, uri)
-    pending = open_store(settings, ACCOUNT).pending_seed("alice", SERIAL)
+    open_store(settings, ACCOUNT).put_mfa("alice", SERIAL, seed, uri, "id-new")  # the old one goes to `earlier`
+    store = open_store(settings, ACCOUNT)
+    pending = store.pending_seed("alice", SERIAL, "id-new")
     assert pending is not None and (pending.seed, pending.uri) == (seed, uri)
-    assert open_store(settings, ACCOUNT).pending_seed("alice", SERIAL.replace("alice", "bob")) is None
+    older = store.pending_seed("alice", SERIAL, "id-old")
+    assert older is not None and older.seed == old_seed
+    assert store.pending_seed("alice", SERIAL, "id-other") is None
+    assert store.pending_seed("alice", SERIAL.replace("alice", "bob")) is None
 
 
 # --- keepass -------------------------------------------------------------------------------------
@@ -275,6 +281,17 @@ def test_keepass_reads_back_the_newest_seed_of_a_device(kdb: Path) -> None:
     assert keepass(kdb).pending_seed("bob", SERIAL) is None
 
 
+def test_keepass_tells_devices_of_one_serial_apart_by_their_id_tag(kdb: Path) -> None:
+    seed, uri = new_seed()
+    keepass(kdb).put_mfa("alice", SERIAL, seed, uri, "id-1")
+    keepass(kdb).put_mfa("alice", SERIAL, *new_seed())  # an entry without an id is no tagged device's
+    notes = kpcli(kdb, "show", "-s", "-a", "Notes", f"{GROUP}/alice MFA").splitlines()
+    assert notes == [f"serial: {SERIAL}", "device id: id-1"]
+    pending = keepass(kdb).pending_seed("alice", SERIAL, "id-1")
+    assert pending is not None and pending.seed == seed
+    assert keepass(kdb).pending_seed("alice", SERIAL, "id-2") is None
+
+
 def test_keepass_refuses_a_file_that_is_not_a_database(kdb: Path) -> None:
     kdb.parent.mkdir()
     kdb.write_text("not a database")
@@ -317,6 +334,21 @@ def test_pass_overwrites_nothing_and_reads_back_the_newest_seed(pass_store: Path
     assert pass_cli("show", f"{folder}/console-2").splitlines()[0] == "Second-passw0rd-xyz!"
     pending = passes(pass_store).pending_seed("alice", SERIAL)
     assert pending is not None and (pending.seed, pending.uri) == (seed, uri)
+
+
+def test_pass_tells_devices_of_one_serial_apart_by_their_id_tag(pass_store: Path) -> None:
+    folder = f"aws/{ACCOUNT.account_id}/alice"
+    seed, uri = new_seed()
+    passes(pass_store).put_mfa("alice", SERIAL, seed, uri, "id-1")
+    passes(pass_store).put_mfa("alice", SERIAL, *new_seed())  # newer, but without an id
+    assert pass_cli("show", f"{folder}/mfa").splitlines()[1:] == [
+        "login: alice",
+        f"serial: {SERIAL}",
+        "device id: id-1",
+    ]
+    pending = passes(pass_store).pending_seed("alice", SERIAL, "id-1")
+    assert pending is not None and pending.seed == seed
+    assert passes(pass_store).pending_seed("alice", SERIAL, "id-2") is None
 
 
 def test_pass_uninitialised_store_fails_in_preflight(pass_store: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from runbook_lib.secrets import encodings
 from runbook_lib.stores import KEEPASS_PASSWORD_ENV, SecretStore, StoreSettings, open_store
-from tests.test_stores_support import (
+from tests.support.stores import (
     ACCOUNT,
     ENDPOINT,
     MASTER,
@@ -29,8 +29,6 @@ from tests.test_stores_support import (
     pass_cli,
     require,
 )
-
-pytest_plugins = ["tests.test_stores_support"]  # its fixtures: gnupg_home, pass_store
 
 PASSWORD = "Leak-Console-Passw0rd-9e1d"
 GIT_PASSWORD = "Leak+Git/Passw0rd=4b7a"

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from runbook_lib import mfa, users
 from runbook_lib.sandbox import SANDBOX_ROOT_ACCESS_KEY_ID, in_process
 from runbook_lib.stores import KEEPASS_PASSWORD_ENV, Account, StoreSettings, open_store
-from tests.test_stores_support import MASTER, in_one_window, kpcli, require
+from tests.support.stores import MASTER, in_one_window, kpcli, require
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

@@ -50,6 +50,10 @@ class Account:
     signin_url: str
 
 
+Secret = Literal["console", "mfa", "codecommit"]
+"""Which secret a location holds: the console password, the MFA seed, or the CodeCommit Git password."""
+
+
 @dataclass(frozen=True)
 class Placed:
     """Where one secret went, for the summary: every location that holds it.
@@ -62,6 +66,7 @@ class Placed:
     where: tuple[str, ...]
     beside: str = ""
     plain: bool = False
+    secret: Secret | None = None
 
     def describe(self) -> str:
         text = f"{self.what}: {' and '.join(self.where)}"
@@ -74,7 +79,7 @@ class Placed:
 
 @dataclass(frozen=True)
 class Pending:
-    """A deferred MFA device's seed, read back from the store that took it."""
+    """A deferred MFA device's seed, read back from the store that took it (`uri` empty if it kept none)."""
 
     serial: str
     seed: str
@@ -83,29 +88,59 @@ class Pending:
 
 
 class SecretStore(Protocol):
-    """The operations the procedure needs from wherever secrets go."""
+    """The operations the procedure needs from wherever secrets go.
+
+    `account` names whose secrets these are; the procedure replaces it when the person changes the
+    user before anything is written.
+    """
 
     kind: StoreKind
+    account: Account
 
     def check(self) -> list[str]:
         """Preflight: raise `InputError` if the store cannot take secrets; else notes for the report."""
         ...
 
+    def ready(self) -> None:
+        """Right before IAM makes a secret it shows once: raise `InputError` if the store cannot take it now."""
+        ...
+
     def put_console(self, user_name: str, password: str, signin_url: str) -> Placed: ...
 
-    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str) -> Placed: ...
+    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str, device_id: str = "") -> Placed:
+        """`device_id` is the id the device is tagged with (`mfa.ID_TAG`): a re-created device keeps its serial."""
+        ...
 
     def put_codecommit(self, user_name: str, git_user_name: str, password: str, endpoint: str) -> Placed:
         """`user_name` is the IAM user holding the credential; `endpoint` the region's HTTPS Git host URL."""
         ...
 
-    def pending_seed(self, user_name: str, serial: str) -> Pending | None:
-        """The newest seed stored for this device serial (a re-created device keeps its serial)."""
+    def pending_seed(self, user_name: str, serial: str, device_id: str = "") -> Pending | None:
+        """The newest seed stored for this device: its serial, and its id tag when it has one."""
         ...
 
     def locations(self) -> list[Placed]:
         """Everything this run put, in order."""
         ...
+
+    def plain_files(self) -> list[Path]:
+        """Every unencrypted file that holds a secret of this account's user (only the file store writes any)."""
+        ...
+
+
+DEVICE_ID_LINE = "device id: "
+"""How the keepass and pass stores record a device's id tag beside its serial."""
+
+
+def same_device(lines: list[str], serial: str, device_id: str) -> bool:
+    """An MFA entry's lines name this device: its serial, and its id when the device carries one.
+
+    A device that carries an id is never matched by an entry without one: that entry's seed may be of
+    an earlier device of the same serial.
+    """
+    if f"serial: {serial}" not in lines:
+        return False
+    return not device_id or f"{DEVICE_ID_LINE}{device_id}" in lines
 
 
 @dataclass(frozen=True)

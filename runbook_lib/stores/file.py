@@ -1,22 +1,22 @@
-"""The `file` store: today's 0600 JSON secrets file and QR image, behind the store interface.
+"""The `file` store (the default): the user's 0600 JSON secrets file and QR image, behind the store interface.
 
-It adds nothing to `SecretsFile`: the file is created on the first secret (with the account, the
-user and the sign-in URL as context) and rewritten as each secret arrives, so a crash after a
-write to IAM still leaves the secret on disk.
+It adds nothing to `SecretsFile`: one file per user and account, `<user>@<account>.json`, that every
+run adds to (a replaced value is kept under `earlier`), rewritten as each secret arrives, so a crash
+after a write to IAM still leaves the secret on disk. These are the only secrets the runbook writes in
+plain text, and the summary says to move them and delete the files.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
-from ..secrets import SecretsFile, ensure_private_dir, register
-from .base import Account, Pending, Placed, StoreKind
+from ..secrets import SecretsFile, delivered, ensure_private_dir, holding, register
+from .base import Account, Pending, Placed, Secret, StoreKind
 
 
 class FileStore:
-    """Secrets in `<secrets_dir>/<time>-<user>.json` (and `.qr.png`), mode 0600 in a 0700 directory."""
+    """Secrets in `<secrets_dir>/<user>@<account>.json` (and `.qr.png`), mode 0600 in a 0700 directory."""
 
     kind: StoreKind = "file"
 
@@ -25,48 +25,67 @@ class FileStore:
         self.directory = directory
         self.account = account
         self.qr_png = qr_png
-        self.secrets: SecretsFile | None = None
-        self.png: Path | None = None
+        self._secrets: tuple[Account, SecretsFile] | None = None
         self._placed: list[Placed] = []
 
     def check(self) -> list[str]:
+        self.ready()
+        return [f"Secrets go to {self._path()} (plain text, mode 0600), in a 0700 directory."]
+
+    def ready(self) -> None:
         ensure_private_dir(Path(self.directory).expanduser())
-        return [f"Secrets go to a new file in {self.directory} (plain text, mode 0600)."]
+
+    def _path(self) -> Path:
+        a = self.account
+        return Path(self.directory).expanduser() / f"{a.user_name}@{a.account_id}.json"
 
     def _file(self) -> SecretsFile:
-        if self.secrets is None:
-            a = self.account
-            self.secrets = SecretsFile.for_run(self.directory, a.user_name)
-            self.secrets.put(user_name=a.user_name, account_id=a.account_id, console_signin_url=a.signin_url)
-        return self.secrets
+        """The account user's file (the user may have changed before the first secret), with its context."""
+        a = self.account
+        if self._secrets is None or self._secrets[0] != a:
+            secrets = SecretsFile.for_user(self.directory, a.user_name, a.account_id)
+            secrets.put(user_name=a.user_name, account_id=a.account_id, console_signin_url=a.signin_url)
+            self._secrets = (a, secrets)
+        return self._secrets[1]
 
-    def _place(self, what: str, *paths: Path) -> Placed:
-        placed = Placed(what, tuple(str(p) for p in paths), plain=True)
+    def _place(self, what: str, secret: Secret, *paths: Path) -> Placed:
+        placed = Placed(what, tuple(str(p) for p in paths), plain=True, secret=secret)
         self._placed.append(placed)
         return placed
 
     def put_console(self, user_name: str, password: str, signin_url: str) -> Placed:
-        return self._place("console password", self._file().put(console_password=password))
+        return self._place("console password", "console", self._file().put(console_password=password))
 
-    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str) -> Placed:
-        path = self._file().put(mfa_serial=serial, mfa_seed=seed, mfa_otpauth_uri=uri)
+    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str, device_id: str = "") -> Placed:
+        secrets = self._file()
+        ids = {"mfa_device_id": device_id} if device_id else {}
+        path = secrets.put(mfa_serial=serial, **ids, mfa_seed=seed, mfa_otpauth_uri=uri)
         if self.qr_png is None:
-            return self._place("MFA seed and otpauth URI", path)
-        self.png = self._file().put_png(self.qr_png(uri))
-        return self._place("MFA seed, otpauth URI and QR image", path, self.png)
+            return self._place("MFA seed and otpauth URI", "mfa", path)
+        return self._place("MFA seed, otpauth URI and QR image", "mfa", path, secrets.put_png(self.qr_png(uri)))
 
     def put_codecommit(self, user_name: str, git_user_name: str, password: str, endpoint: str) -> Placed:
         path = self._file().put(codecommit_username=git_user_name, codecommit_password=password)
-        return self._place("CodeCommit Git password", path)
+        return self._place("CodeCommit Git password", "codecommit", path)
 
-    def pending_seed(self, user_name: str, serial: str) -> Pending | None:
-        """The newest secrets file in the directory that holds this device's seed (any run's)."""
-        directory = Path(self.directory).expanduser()
-        for path in sorted(directory.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True):
-            values = json.loads(path.read_text())
-            if values.get("mfa_serial") == serial and values.get("mfa_seed") and values.get("mfa_otpauth_uri"):
-                return Pending(serial, register(values["mfa_seed"]), register(values["mfa_otpauth_uri"]), str(path))
+    def pending_seed(self, user_name: str, serial: str, device_id: str = "") -> Pending | None:
+        """The seed recorded for this very device in any secrets file of the directory (newest entry first).
+
+        Any file, not only this user's: files of older runs were named by run, and a seed may sit under
+        `earlier` once a later value replaced it.
+        """
+        for path, values in delivered(self.directory):
+            if values.get("mfa_serial") != serial or not values.get("mfa_seed"):
+                continue
+            if device_id and values.get("mfa_device_id") != device_id:
+                continue
+            uri = values.get("mfa_otpauth_uri", "")
+            return Pending(serial, register(values["mfa_seed"]), register(uri) if uri else "", str(path))
         return None
 
     def locations(self) -> list[Placed]:
         return list(self._placed)
+
+    def plain_files(self) -> list[Path]:
+        """Every file of the directory that still holds a secret of this user in this account, QR images too."""
+        return holding(self.directory, self.account.user_name, self.account.account_id)

@@ -21,14 +21,17 @@ from typing import Any
 from ..errors import InputError
 from ..secrets import _write_private, register
 from .base import (
+    DEVICE_ID_LINE,
     KEEPASS_PASSWORD_ENV,
     Account,
     AskPassword,
     Pending,
     Placed,
+    Secret,
     StoreError,
     StoreKind,
     locked,
+    same_device,
     seed_of,
     writable,
 )
@@ -79,6 +82,10 @@ class KeePassStore:
             return [f"Secrets go into the KeePass database {self.db} (group {self._group_path()})."]
         self._credentials(creating=True)
         return [f"Secrets go into a new KeePass database {self.db} (KDBX 4), group {self._group_path()}."]
+
+    def ready(self) -> None:
+        """The database's directory still takes a file (the database is rewritten whole, atomically)."""
+        writable(self.db.parent, "keepass_db")
 
     def _credentials(self, creating: bool, ask: bool = False) -> None:
         """The master password from the environment or the front end's prompt; a key file may stand alone.
@@ -131,6 +138,7 @@ class KeePassStore:
             if self._password is None and self.ask_password is not None:
                 self._credentials(creating=False, ask=True)  # the key file alone was not enough
                 return self._open()
+            self._have_credentials = False  # a wrong password is not kept: the next attempt asks again
             raise InputError(
                 f"The KeePass database {str(self.db)!r} did not open with the key given.",
                 parameter="keepass_db",
@@ -168,7 +176,7 @@ class KeePassStore:
             group = child if child is not None else kp.add_group(group, name)
         return group
 
-    def _add(self, what: str, title: str, **fields: Any) -> Placed:
+    def _add(self, what: str, secret: Secret, title: str, **fields: Any) -> Placed:
         self.db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with locked(self.db.parent):
             kp = self._open()
@@ -187,7 +195,7 @@ class KeePassStore:
                     parameter="keepass_db",
                     fix="Free the disk or fix the permissions, then run again.",
                 ) from None
-        placed = Placed(what, (self._where(chosen),), title if chosen != title else "")
+        placed = Placed(what, (self._where(chosen),), title if chosen != title else "", secret=secret)
         self._placed.append(placed)
         return placed
 
@@ -196,39 +204,43 @@ class KeePassStore:
     def put_console(self, user_name: str, password: str, signin_url: str) -> Placed:
         register(password)
         return self._add(
-            "console password", f"{user_name} console", username=user_name, password=password, url=signin_url
+            "console password", "console", f"{user_name} console", username=user_name, password=password, url=signin_url
         )
 
-    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str) -> Placed:
+    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str, device_id: str = "") -> Placed:
         register(seed)
         register(uri)
         return self._add(
             "MFA seed (otp)",
+            "mfa",
             f"{user_name} MFA",
             username=user_name,
             password="",
             url=self.account.signin_url,
             otp=uri,
-            notes=f"serial: {serial}",
+            notes=f"serial: {serial}" + (f"\n{DEVICE_ID_LINE}{device_id}" if device_id else ""),
         )
 
     def put_codecommit(self, user_name: str, git_user_name: str, password: str, endpoint: str) -> Placed:
         register(password)
         return self._add(
             "CodeCommit Git password",
+            "codecommit",
             f"{user_name} CodeCommit",
             username=git_user_name,
             password=password,
             url=endpoint,
         )
 
-    def pending_seed(self, user_name: str, serial: str) -> Pending | None:
+    def pending_seed(self, user_name: str, serial: str, device_id: str = "") -> Pending | None:
         if not self.db.exists():
             return None
         found = [
             (e.ctime, i, e)
             for i, e in enumerate(self._group(self._open()).entries)
-            if e.title.startswith(f"{user_name} MFA") and e.otp and f"serial: {serial}" in (e.notes or "").splitlines()
+            if e.title.startswith(f"{user_name} MFA")
+            and e.otp
+            and same_device((e.notes or "").splitlines(), serial, device_id)
         ]
         if not found:
             return None
@@ -238,3 +250,6 @@ class KeePassStore:
 
     def locations(self) -> list[Placed]:
         return list(self._placed)
+
+    def plain_files(self) -> list[Path]:
+        return []

@@ -20,7 +20,19 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..secrets import REDACTOR, register
-from .base import Account, Pending, Placed, StoreError, StoreKind, locked, seed_of, writable
+from .base import (
+    DEVICE_ID_LINE,
+    Account,
+    Pending,
+    Placed,
+    Secret,
+    StoreError,
+    StoreKind,
+    locked,
+    same_device,
+    seed_of,
+    writable,
+)
 
 INSTALL = "Install pass (Debian: apt-get install pass pass-extension-otp oathtool), or choose another secrets_store."
 
@@ -68,6 +80,10 @@ class PassStore:
             )
         return notes
 
+    def ready(self) -> None:
+        """The store's directory still takes a file (the key and pass were checked in preflight)."""
+        writable(self.dir, "secrets_store")
+
     def _recipients(self) -> list[str]:
         """The GPG ids of the nearest .gpg-id above the account's folder, as pass reads them."""
         folder = self.dir / "aws" / self.account.account_id
@@ -101,7 +117,7 @@ class PassStore:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def _insert(self, what: str, name: str, content: str) -> Placed:
+    def _insert(self, what: str, secret: Secret, name: str, content: str) -> Placed:
         """Write `content` as a new entry at `name`, or beside it (`name-2`, ...) if taken."""
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with locked(self.dir):
@@ -119,27 +135,31 @@ class PassStore:
                 parameter="secrets_store",
                 fix="Fix the password store (try `pass insert` by hand), then run again.",
             )
-        placed = Placed(what, (f"pass {chosen} ({self.dir / chosen}.gpg)",), name if chosen != name else "")
+        placed = Placed(
+            what, (f"pass {chosen} ({self.dir / chosen}.gpg)",), name if chosen != name else "", secret=secret
+        )
         self._placed.append(placed)
         return placed
 
     def put_console(self, user_name: str, password: str, signin_url: str) -> Placed:
         content = f"{register(password)}\nlogin: {user_name}\nurl: {signin_url}\n"
-        return self._insert("console password", f"{self._folder(user_name)}/console", content)
+        return self._insert("console password", "console", f"{self._folder(user_name)}/console", content)
 
-    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str) -> Placed:
+    def put_mfa(self, user_name: str, serial: str, seed: str, uri: str, device_id: str = "") -> Placed:
         register(seed)
         content = f"{register(uri)}\nlogin: {user_name}\nserial: {serial}\n"
-        return self._insert("MFA seed (otpauth URI)", f"{self._folder(user_name)}/mfa", content)
+        if device_id:
+            content += f"{DEVICE_ID_LINE}{device_id}\n"
+        return self._insert("MFA seed (otpauth URI)", "mfa", f"{self._folder(user_name)}/mfa", content)
 
     def put_codecommit(self, user_name: str, git_user_name: str, password: str, endpoint: str) -> Placed:
         content = f"{register(password)}\nlogin: {git_user_name}\nurl: {endpoint}\n"
-        return self._insert("CodeCommit Git password", f"{self._folder(user_name)}/codecommit", content)
+        return self._insert("CodeCommit Git password", "codecommit", f"{self._folder(user_name)}/codecommit", content)
 
     # --- reading back ---------------------------------------------------------------------------
 
-    def pending_seed(self, user_name: str, serial: str) -> Pending | None:
-        """The newest `mfa` entry (by file time) of this user that names the serial."""
+    def pending_seed(self, user_name: str, serial: str, device_id: str = "") -> Pending | None:
+        """The newest `mfa` entry (by file time) of this user that names the device."""
         folder = self.dir / self._folder(user_name)
         entries = [p for p in folder.glob("mfa*.gpg") if re.fullmatch(r"mfa(-\d+)?\.gpg", p.name)]
         for path in sorted(entries, key=lambda p: p.stat().st_mtime, reverse=True):
@@ -152,10 +172,13 @@ class PassStore:
                     fix="Unlock your GPG key (gpg-agent), then run again.",
                 )
             lines = shown.stdout.decode().splitlines()
-            if lines and lines[0].startswith("otpauth://") and f"serial: {serial}" in lines:
+            if lines and lines[0].startswith("otpauth://") and same_device(lines, serial, device_id):
                 uri = register(lines[0])
                 return Pending(serial, register(seed_of(uri)), uri, f"pass {name}")
         return None
 
     def locations(self) -> list[Placed]:
         return list(self._placed)
+
+    def plain_files(self) -> list[Path]:
+        return []

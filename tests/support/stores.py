@@ -1,8 +1,9 @@
-"""What the secrets-store tests share: the real tools, a throwaway GnuPG home and password store.
+"""What the secrets-store tests share: the real tools, and reading entries back with them.
 
 The tests drive Debian's own `keepassxc-cli`, `pass`, `pass otp` and `gpg`. Missing tools fail the
 test with the install hint (`make password-managers`), so CI cannot pass by skipping them; set
-RUNBOOK_SKIP_PASSWORD_MANAGERS=1 to skip them knowingly.
+RUNBOOK_SKIP_PASSWORD_MANAGERS=1 to skip them knowingly. The fixtures (a throwaway GnuPG home, an
+initialised password store) are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyotp
@@ -54,15 +55,8 @@ def require(*commands: str) -> None:
     pytest.fail(message, pytrace=False)
 
 
-def new_seed() -> tuple[str, str]:
-    """A fresh seed and its otpauth URI, as the runbook makes them."""
-    seed = pyotp.random_base32()
-    return seed, otpauth_uri(seed, ACCOUNT.user_name, ACCOUNT.account_id)
-
-
-@pytest.fixture(scope="session")
-def gnupg_home() -> Iterator[tuple[Path, str]]:
-    """A throwaway GnuPG home with one passphrase-less key; its agent is stopped afterwards.
+def new_gnupg_home() -> tuple[Path, str]:
+    """A GnuPG home with one passphrase-less key, and the key's fingerprint.
 
     A short path under /tmp: gpg-agent's socket path must fit in 108 bytes.
     """
@@ -76,23 +70,19 @@ def gnupg_home() -> Iterator[tuple[Path, str]]:
     subprocess.run(["gpg", "--batch", "--quiet", "--gen-key"], input=params.encode(), env=env, check=True)
     listing = subprocess.run(["gpg", "--list-keys", "--with-colons"], env=env, capture_output=True, check=True)
     fingerprint = next(line.split(":")[9] for line in listing.stdout.decode().splitlines() if line.startswith("fpr"))
-    try:
-        yield home, fingerprint
-    finally:
-        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False)
-        shutil.rmtree(home, ignore_errors=True)
+    return home, fingerprint
 
 
-@pytest.fixture
-def pass_store(gnupg_home: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An initialised password store in tmp_path, for this test's environment only."""
-    require("pass")
-    home, fingerprint = gnupg_home
-    store = tmp_path / "password-store"
-    monkeypatch.setenv("GNUPGHOME", str(home))
-    monkeypatch.setenv("PASSWORD_STORE_DIR", str(store))
-    subprocess.run(["pass", "init", fingerprint], capture_output=True, check=True)
-    return store
+def drop_gnupg_home(home: Path) -> None:
+    """Stop the home's gpg-agent, then remove it."""
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env={**os.environ, "GNUPGHOME": str(home)}, check=False)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def new_seed() -> tuple[str, str]:
+    """A fresh seed and its otpauth URI, as the runbook makes them."""
+    seed = pyotp.random_base32()
+    return seed, otpauth_uri(seed, ACCOUNT.user_name, ACCOUNT.account_id)
 
 
 def pass_cli(*args: str) -> str:
