@@ -99,7 +99,7 @@ class Applied:
     """The reviewed plan, what has been done of it, and what IAM handed back once in this run.
 
     `execute` makes one step's call with the inputs it needs and delivers what comes back: a new
-    device's seed and a Git password go to the secrets file (and the reveal) as soon as IAM returns them.
+    device's seed and a Git password go to the secrets store (and the reveal) as soon as IAM returns them.
     """
 
     iam: IAMClient
@@ -136,7 +136,7 @@ class Applied:
             self.delivery.device(made, step.target)
         elif isinstance(made, codecommit.GitCredential):
             self.git = made
-            self.delivery.put(codecommit_username=made.username, codecommit_password=made.password)
+            self.delivery.git(made)
             if self.git_helper_host:
                 git_credential_approve(self.git_helper_host, made.username, made.password)
 

@@ -166,8 +166,11 @@ def execute(
                 holder["sandbox"].stop()
             os.environ.pop("AWS_ENDPOINT_URL", None)
     print(f"runbook: done. Executed notebook: {output}")
-    for path in secrets_files(Path(params.secrets_dir).expanduser(), run_id):
-        print(f"runbook: secrets file (mode 0600, not printed): {path}")
+    if params.secrets_store == "file":
+        for path in secrets_files(Path(params.secrets_dir).expanduser(), run_id):
+            print(f"runbook: secrets file (mode 0600, not printed): {path}")
+    else:
+        print(f"runbook: secrets store: {params.secrets_store} (each entry is named in the summary; none printed)")
     if html:
         print(f"runbook: HTML record: {export_html(output)}")
     return 0

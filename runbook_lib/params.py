@@ -11,10 +11,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 from .errors import InputError
 from .secrets import refuse_secret_parameters
+from .stores import STORE_PARAMETERS, StoreKind, StoreSettings, parse_settings
 
 # IAM's rule for user and group names (CreateUser: pattern [\w+=,.@-]+, length 1-64).
 NAME_PATTERN = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
@@ -55,6 +56,9 @@ class Parameters:
     profile: str = ""
     region: str = "us-east-1"
     secrets_dir: str = "~/.runbook-secrets"
+    secrets_store: str = STORE_PARAMETERS["secrets_store"]
+    keepass_db: str = STORE_PARAMETERS["keepass_db"]
+    keepass_keyfile: str = STORE_PARAMETERS["keepass_keyfile"]
     confirm: str = ""
     adopt: bool = False
 
@@ -65,6 +69,12 @@ class Parameters:
     @property
     def git_user(self) -> str:
         return self.codecommit_user or self.user_name
+
+    @property
+    def store(self) -> StoreSettings:
+        """Where the run's secrets go (`secrets_store` and its settings), as `parse` checked them."""
+        kind = cast(StoreKind, self.secrets_store)
+        return StoreSettings(kind, self.secrets_dir, self.keepass_db, self.keepass_keyfile)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,6 +141,7 @@ def parse(raw: Mapping[str, Any]) -> Parameters:
             parameter="region",
             fix="Use a region code such as us-east-1 or eu-west-1 (see `aws ec2 describe-regions`).",
         )
+    parse_settings(values)  # secrets_store, keepass_db, keepass_keyfile
     if values["password_file"] and values["password_mode"] == "generated":
         values["password_mode"] = "custom"
     return Parameters(**values)

@@ -13,25 +13,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from . import checks, choices, codecommit, fixes, passwords, policies, users
+from . import checks, choices, codecommit, fixes, mfa, passwords, policies, users
 from .apply import Applied, Given
 from .aws import Connection
 from .choices import Console, PasswordMode, PasswordSource
-from .delivery import DeliveredDevice, Delivery, Reveal, waiting_device
+from .delivery import MAKES_SECRET, DeliveredDevice, Delivery, PanelPrompt, Reveal, waiting_device
 from .errors import ConflictError, InputError
 from .identity import Preflight, run_preflight
 from .mfa import VirtualDevice
 from .params import CHOICES, PARAMETER_NAMES, Parameters, check_name, parse
 from .plan import APPLIED_HEADER, Desired, Observed, Phase, Step, plan, review_report
 from .reading import observe, resolve_policies
-from .report import Report
-from .secrets import ensure_private_dir, read_mfa_codes, read_password, refuse_secret_parameters, register
+from .report import MARK, Report
+from .secrets import read_mfa_codes, read_password, refuse_secret_parameters, register
 from .sections import CREATE as SECTIONS
 from .sections import progress
 from .session import caller, open_session, preflight_report, run_sections
+from .stores import Account, AskPassword, open_store
 from .summary import summary_report
 
 GIT_POLICY = "AWSCodeCommitPowerUser"
@@ -67,7 +67,26 @@ class Runbook:
     # --- 0 preflight -------------------------------------------------------------------------
 
     def preflight(self) -> Report:
-        return preflight_report(self.pre)
+        """Preflight's findings, and where the secrets will go (or why the store cannot take them yet)."""
+        report = preflight_report(self.pre)
+        mark = MARK["todo"] if self.delivery.locked else MARK["ok"]
+        report.rows = [*report.rows, *((mark, "secrets store", n) for n in self.delivery.notes)]
+        return report
+
+    @property
+    def store_locked(self) -> bool:
+        """The KeePass database waits for the master password a panel asks for: nothing can be written yet."""
+        return self.delivery.locked is not None
+
+    @property
+    def store_creating(self) -> bool:
+        """The locked database does not exist yet: its new master password is typed twice."""
+        return self.delivery.creating
+
+    def unlock_store(self, password: str, again: str | None = None) -> Report:
+        """The KeePass master password from the preflight panel: the store is checked again with it."""
+        self.delivery.unlock(password, again)
+        return self.preflight()
 
     def recheck_preflight(self) -> Report:
         """Read the caller and the account again (after the person fixed a warning)."""
@@ -81,7 +100,7 @@ class Runbook:
         if name is not None and name != self.params.user_name:
             self.params = replace(self.params, user_name=check_name(name, "user_name"))
             self.desired = None
-            self.delivery.user_name = name  # no secret is delivered before Create
+            self.delivery.rename(name)  # no secret is delivered before Create
         p = self.params
         self.observed = observe(self.conn.iam, p, self.pre.password_policy)
         u = self.observed.admin
@@ -108,7 +127,7 @@ class Runbook:
     def _recorded(self, observed: Observed) -> Observed:
         """The waiting devices whose seed a secrets file records: delivered, so reused rather than replaced."""
         found = {v.serial: self.delivery.recorded(v, self.params.device_name) for v in observed.pending}
-        return replace(observed, recorded={s: str(d.secrets_path) for s, d in found.items() if d is not None})
+        return replace(observed, recorded={s: d.where for s, d in found.items() if d is not None})
 
     # --- 2 console access --------------------------------------------------------------------
 
@@ -324,22 +343,28 @@ class Runbook:
     def apply(self, *phases: Phase) -> list[Step]:
         """Execute the planned steps of these phases, in order; return what was done."""
         made: list[Step] = []
-        for step in [s for s in self.pending() if s.phase in phases]:
+        todo = [s for s in self.pending() if s.phase in phases]
+        secret_ahead = next((s.action for s in todo if s.action in MAKES_SECRET), "")
+        for step in todo:
             if step.phase == "codecommit" and self.params.mfa and not self.mfa_enabled():
                 break  # the deferred flow stops at MFA; the next run finishes both
             if step.action == "EnableMFADevice" and self.interactive and self.codes is None:
                 break  # the panel asks for two codes, then calls submit_codes
+            if secret_ahead or step.action in MAKES_SECRET:
+                # before the batch's first write (no user without its password), and again at each secret
+                self.delivery.ready(step.action if step.action in MAKES_SECRET else secret_ahead)
+                secret_ahead = ""
             self.applied.execute(step, self._given(step))
             made.append(step)
         return made
 
     def _given(self, step: Step) -> Given:
-        """The secrets a step sends: the console password (on disk before the call: never lost), or two codes."""
+        """The secrets a step sends: the console password (in the store before the call: never lost), or two codes."""
         if step.action in ("CreateLoginProfile", "UpdateLoginProfile"):
             if self.console.password is None:
                 self.console = replace(self.console, password=register(passwords.generate(self.effective_policy)))
             password = self.console.password or ""
-            self.delivery.put(console_password=password)
+            self.delivery.console(password, self.pre.signin_url, step.action)
             return Given(password=password, reset_required=self.console.reset_required)
         if step.action == "EnableMFADevice":
             codes, self.codes = self.codes, None  # codes are single-use: never kept after an attempt
@@ -363,10 +388,11 @@ class Runbook:
         rows = [s.applied_row() for s in made]
         notes = []
         set_password = [s for s in made if s.action in ("CreateLoginProfile", "UpdateLoginProfile")]
-        if self.console.password is not None and set_password:
-            replaced = set_password[0].action == "UpdateLoginProfile"
-            what = "The new console password" if replaced else "The console password"
-            notes.append(self.delivery.note(what, self.interactive))
+        placed = self.delivery.placed("console")
+        if self.console.password is not None and set_password and placed is not None:
+            if set_password[0].action == "UpdateLoginProfile":
+                notes.append("The console password was replaced (UpdateLoginProfile).")
+            notes.append(self.delivery.note(placed, self.interactive))
         progress("create", f"{len(made)} change(s) made" if made else "nothing to do")
         header = APPLIED_HEADER if made else ()
         title = "Created" if made else "Nothing to create: already in place"
@@ -399,11 +425,11 @@ class Runbook:
         if resumed is not None:
             notes.append(
                 f"Device {resumed.serial} was made by an earlier run and is reused: its seed is in "
-                f"{resumed.secrets_path}, and an authenticator entry made from its QR code keeps working."
+                f"{resumed.where}, and an authenticator entry made from its QR code keeps working."
             )
-        device = self.applied.device
-        if device and device.seed and any(s.action == "CreateVirtualMFADevice" for s in made):
-            notes.append(self.delivery.note("The MFA seed, its otpauth URI and QR image", self.interactive))
+        placed = self.delivery.placed("mfa")
+        if placed is not None and any(s.action == "CreateVirtualMFADevice" for s in made):
+            notes.append(self.delivery.note(placed, self.interactive))
         if self.mfa_enabled():
             notes.append(f"Now: {p.user_name} signs in with MFA (device {self._serial()}).")
             progress("mfa", "enabled")
@@ -460,9 +486,8 @@ class Runbook:
         return p.mfa and not users.observe(self.conn.iam, p.user_name, login=False, codecommit=False).mfa_serials
 
     def waiting_device(self) -> DeliveredDevice:
-        """The deferred device an earlier run created, with its seed from that run's secrets file."""
-        p = self.params
-        return waiting_device(self.conn.iam, p.device_name, p.secrets_dir, self.pre.account_id)
+        """The deferred device an earlier run created, with its seed read back from the secrets store."""
+        return waiting_device(self.conn.iam, self.params.device_name, self.delivery)
 
     def git_credentials(self) -> Report:
         """Section 7: HTTPS Git credentials for CodeCommit, shown once (a repeat returns the first report)."""
@@ -476,9 +501,10 @@ class Runbook:
         rows = [s.applied_row() for s in made]
         notes = []
         git = self.applied.git
-        if git is not None:
+        placed = self.delivery.placed("codecommit")
+        if git is not None and placed is not None:
             notes.append(f"Git user name: {git.username}")
-            notes.append(self.delivery.note("The Git password", self.interactive))
+            notes.append(self.delivery.note(placed, self.interactive))
         notes.append(f"Clone URL: {codecommit.clone_url(p.region)}")
         pending = self.pending("codecommit")
         status = "waiting for MFA" if pending else ("created" if made else "already in place")
@@ -487,7 +513,7 @@ class Runbook:
         if existing:
             # IAM shows a credential's password once; a stop right after the create loses it.
             notes.append(
-                f"Made by an earlier run: its password is in that run's secrets file. If it was lost, "
+                f"Made by an earlier run: its password is where that run put it (its secrets store). If it was lost, "
                 f"run again with codecommit_reset={existing[0]!r} for a new one."
             )
         progress("codecommit", status)
@@ -499,7 +525,8 @@ class Runbook:
 
     def summary(self) -> Report:
         """Section 8: what was done, what is left, where to sign in, and what stays manual."""
-        report, status = summary_report(self.applied, self.pre, self.params.user_name, self.delivery.holding())
+        d = self.delivery
+        report, status = summary_report(self.applied, self.pre, self.params.user_name, d.locations(), d.plain_files())
         progress("summary", status)
         return report
 
@@ -530,22 +557,35 @@ class Runbook:
         return self.applied.device.serial if self.applied.device else ""
 
     def reveal_to(self, reveal: Reveal) -> None:
-        """A front end that shows secrets once registers here; the secrets file gets them regardless."""
+        """A front end that shows secrets once registers here; the secrets store gets them regardless."""
         self.delivery.reveal = reveal
 
 
-def start(namespace: Mapping[str, Any]) -> Runbook:
-    """Section 0: validate the parameters, check the secrets directory, connect and run preflight.
+def start(namespace: Mapping[str, Any], ask_password: AskPassword | None = None) -> Runbook:
+    """Section 0: validate the parameters, connect, run preflight, and check the secrets store.
 
     `namespace` is the notebook's globals (or any mapping); only the parameter names are read, and
-    any other secret-looking name is refused before it can travel further.
+    any other secret-looking name is refused before it can travel further. `ask_password` is the
+    terminal's prompt for a KeePass master password; the panels ask in their preflight panel, and a
+    headless run has only $RUNBOOK_KEEPASS_PASSWORD and the key file. A store that cannot take the
+    secrets (no `pass`, an uninitialised store, a wrong master password) stops the run here.
     """
     raw = {k: v for k, v in namespace.items() if k in PARAMETER_NAMES}
     refuse_secret_parameters({k: v for k, v in namespace.items() if _user_value(k, v)})
     params = parse(raw)
-    ensure_private_dir(Path(params.secrets_dir).expanduser())
+    panel = PanelPrompt() if params.mfa_codes == "prompt" and ask_password is None else None
+    store = open_store(
+        params.store, Account("", params.user_name, ""), ask_password=panel or ask_password, qr_png=mfa.qr_png
+    )
+    store.ready()  # where the store writes can take a file: refused before any call to AWS
     conn, pre = open_session(params)
-    delivery = Delivery(params.secrets_dir, params.user_name, pre.account_id, pre.signin_url)
+    try:
+        store.account = Account(pre.account_id, params.user_name, pre.signin_url)
+        delivery = Delivery(store, f"https://{codecommit.host(params.region)}", panel)
+        delivery.check()
+    except BaseException:
+        conn.close()
+        raise
     applied = Applied(
         conn.iam,
         delivery,

@@ -123,6 +123,7 @@ _ALLOWED_NAMES = {
     "codecommit_reset",
     "git_credential_helper",
     "secrets_dir",
+    "secrets_store",
 }
 _SECRET_VALUES = (
     (re.compile(r"^\s*\d{6}\s*[,; ]\s*\d{6}\s*$"), "two MFA codes"),

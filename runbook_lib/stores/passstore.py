@@ -81,7 +81,14 @@ class PassStore:
         return notes
 
     def ready(self) -> None:
-        """The store's directory still takes a file (the key and pass were checked in preflight)."""
+        """The store's directory still takes a file; a store that is not there is not made here (`pass init` does)."""
+        if not self.dir.is_dir():
+            raise InputError(
+                f"The password store {str(self.dir)!r} does not exist.",
+                parameter="secrets_store",
+                fix="Run `pass init <your GPG key id>` (PASSWORD_STORE_DIR picks another store), "
+                "or choose another secrets_store.",
+            )
         writable(self.dir, "secrets_store")
 
     def _recipients(self) -> list[str]:

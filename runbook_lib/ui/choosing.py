@@ -33,11 +33,62 @@ class PreflightPanel(Panel):
     action = "Check again"
 
     def build(self) -> list[Widget]:
+        """The report, and, while a KeePass secrets store waits for its master password, the fields for it."""
         self.show(self.run.preflight())
-        return []
+        self.master = labelled(fields.Password(placeholder="not shown, never saved"), "rb-master", "Master password")
+        self.master_again = labelled(fields.Password(placeholder="the same again"), "rb-master-again", "Again")
+        self.unlock = fields.ActionButton(description="Open the database", button_style="primary")
+        self.unlock.add_class("rb-unlock")
+        self.unlock.layout.width = "auto"
+        self.unlock_gate = fields.Gate(self.unlock, [self.master, self.master_again])
+        self.unlock.on_click(lambda _: self.press_unlock())
+        self.unlock_status = widgets.HTML()
+        self.unlock_status.add_class("rb-unlock-status")
+        self.store = widgets.VBox(
+            [
+                widgets.HTML(
+                    "<b>Secrets store.</b> The secrets go into a KeePass database: type its master password "
+                    "(it is used here and never saved or shown)."
+                ),
+                self.master,
+                self.master_again,
+                widgets.HBox([self.unlock, self.unlock_status]),
+            ]
+        )
+        self.store.add_class("rb-store")
+        self.inputs = [self.master, self.master_again, self.unlock]
+        self.show_store()
+        return [self.store]
+
+    def reads(self) -> list[Widget]:
+        return []  # Check again reads no field; Open the database reads the two, through its own gate
+
+    def show_store(self) -> None:
+        run = self.run
+        self.store.layout.display = "" if run.store_locked else "none"
+        self.master_again.layout.display = "" if run.store_creating else "none"
+
+    def press_unlock(self) -> None:
+        self.press(self.open_store, self.unlock_gate, lambda: self.run.store_locked, self.unlock_status)
+
+    def open_store(self) -> None:
+        password, again = self.master.value, self.master_again.value
+        self.master.value = ""  # a secret: never left in the saved widget state
+        self.master_again.value = ""
+        report = self.attempt(
+            "Opening the KeePass database…", lambda: self.run.unlock_store(password, again), self.unlock_status
+        )
+        if report is not None:
+            self.show(report)
+            self.show_store()
+            self.wizard.complete(self.name)
 
     def act(self) -> None:
-        self.do("Reading the caller and the account…", self.run.recheck_preflight)
+        report = self.attempt("Reading the caller and the account…", self.run.recheck_preflight)
+        if report is not None:
+            self.show(report)
+            if not self.run.store_locked:
+                self.wizard.complete(self.name)
 
 
 # --- 1 user --------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from .. import codecommit, mfa
 from ..report import Report
 from . import fields
-from .frame import Panel, Reveal, Widget, banner, labelled
+from .frame import Panel, Reveal, Widget, banner, copy_of, labelled
 
 
 class MfaPanel(Panel):
@@ -179,12 +179,11 @@ class CodeCommitPanel(Panel):
         secret = self.wizard.take("codecommit_password")
         git = run.applied.git
         if secret is not None and git is not None:
-            path = run.delivery.path or "the secrets file"
             self.reveal = Reveal(
                 "codecommit_password",
                 "Git password",
                 secret,
-                f"Dismissed: the Git password is no longer on this page. A copy is in {path} (mode 0600).",
+                f"Dismissed: the Git password is no longer on this page. {copy_of(run, 'codecommit')}",
             )
             user = widgets.HTML(f"Git user name: <code class='rb-git-user'>{html.escape(git.username)}</code>")
             self.reveal_box.children = (user, self.reveal.box)

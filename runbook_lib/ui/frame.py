@@ -4,7 +4,7 @@ state the panels share (which steps are done, the step tracker, secrets waiting 
 Secrets. A widget's value travels to the kernel and is saved with the widget state, so every
 widget that holds a secret (the password fields, the reveal-once fields, the QR image, the seed,
 the MFA codes) is emptied as soon as the secret has been used or dismissed, and no secret is ever
-written into an HTML widget or a cell's output. The secrets file (mode 0600) keeps the copy.
+written into an HTML widget or a cell's output. The secrets store (`secrets_store`) keeps the copy.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ class Wizard:
     def __init__(self, run: Runbook, factories: Mapping[str, PanelFactory]) -> None:
         self._run = weakref.ref(run)
         self.factories = factories
-        self.done: set[str] = {"preflight"}  # rb.start ran preflight before any panel exists
+        # rb.start ran preflight before any panel exists; a KeePass store may still wait for its master password
+        self.done: set[str] = set() if run.store_locked else {"preflight"}
         self.panels: dict[str, Panel] = {}
         self.tracker = widgets.HTML()
         self.tracker.add_class("rb-tracker")
@@ -337,6 +338,12 @@ def unexpected_html(exc: Exception) -> str:
     return f"<div class='rb-error'><b>Unexpected error:</b> {name}: {text}</div>"
 
 
+def copy_of(run: Runbook, secret: str) -> str:
+    """Where the store put this run's secret of one kind ('console', 'mfa', 'codecommit'), for a dismissed reveal."""
+    placed = run.delivery.placed(secret)
+    return f"Where it went: {placed.describe()}." if placed is not None else ""
+
+
 def banner(text: str) -> str:
     return f"<div class='rb-banner'>✓ {html.escape(text)}</div>"
 
@@ -377,7 +384,7 @@ class Reveal:
         self.dismiss.on_click(lambda _: self.close())
         self.note = widgets.HTML(
             "<b>Shown once.</b> Save it in your password manager now; after you dismiss it, "
-            "it is gone from this page (a copy stays in the secrets file)."
+            "it is gone from this page (the secrets store keeps it, unless the summary says otherwise)."
         )
         self.box = widgets.VBox(
             [self.note, widgets.HBox([self.hidden, self.shown, self.toggle, self.copy]), self.dismiss]

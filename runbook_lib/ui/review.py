@@ -7,7 +7,7 @@ import html
 import ipywidgets as widgets
 
 from . import fields
-from .frame import SPINNER, Panel, Reveal, Widget, labelled
+from .frame import SPINNER, Panel, Reveal, Widget, copy_of, labelled
 
 
 class ReviewPanel(Panel):
@@ -97,12 +97,11 @@ class CreatePanel(Panel):
         secret = self.wizard.take("console_password")
         if secret is not None:
             run = self.run
-            path = run.delivery.path or "the secrets file"
             self.reveal = Reveal(
                 "console_password",
                 "Console password",
                 secret,
-                f"Dismissed: the password is no longer on this page. A copy is in {path} (mode 0600).",
+                f"Dismissed: the password is no longer on this page. {copy_of(run, 'console')}",
             )
             self.reveal_box.children = (
                 widgets.HTML(f"Sign in at <code>{html.escape(run.pre.signin_url)}</code> as "
