@@ -21,7 +21,7 @@ from . import mfa
 from .codecommit import GitCredential
 from .errors import InputError, RunbookError
 from .secrets import register
-from .stores import KEEPASS_PASSWORD_ENV, Placed, SecretStore, StoreError
+from .stores import KEEPASS_PASSWORD_ENV, Placed, Secret, SecretStore, StoreError
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -78,6 +78,7 @@ class Delivery:
     reveal: Reveal | None = None
     notes: list[str] = field(default_factory=list)  # the store's preflight notes
     locked: StoreLocked | None = None  # the panels: the database waits for the master password
+    went: list[Placed] = field(default_factory=list)  # where each secret of this run went, refusals too
 
     @property
     def user_name(self) -> str:
@@ -176,7 +177,7 @@ class Delivery:
                 step=action,
             ) from None
         self._show(console_password=password)
-        return placed
+        return self._went(placed)
 
     def device(self, device: mfa.VirtualDevice, device_name: str) -> Placed:
         """A new device's seed and otpauth URI (the file store adds the QR image); shown once where a person is."""
@@ -188,6 +189,7 @@ class Delivery:
         except REFUSED as exc:
             placed = self._refused(
                 exc,
+                "mfa",
                 "MFA seed",
                 f"MFA device {device.serial} was created, and the store could not take its seed",
                 "A run with a store that works replaces the device (its seed is recorded nowhere).",
@@ -196,7 +198,7 @@ class Delivery:
             )
         else:
             self._show(mfa_seed=device.seed, mfa_otpauth_uri=uri)
-        return placed
+        return self._went(placed)
 
     def git(self, credential: GitCredential) -> Placed:
         """A new Git password, with its user name and the region's endpoint; shown once where a person is."""
@@ -207,6 +209,7 @@ class Delivery:
         except REFUSED as exc:
             placed = self._refused(
                 exc,
+                "codecommit",
                 "CodeCommit Git password",
                 f"Git credential {credential.credential_id} was created, and the store could not take its password",
                 f"Fix the store, then run again with codecommit_reset={credential.credential_id!r} for a new password.",
@@ -214,14 +217,19 @@ class Delivery:
             )
         else:
             self._show(codecommit_password=credential.password)
+        return self._went(placed)
+
+    def _went(self, placed: Placed) -> Placed:
+        self.went.append(placed)
         return placed
 
-    def _refused(self, exc: BaseException, what: str, happened: str, again: str, **secret: str) -> Placed:
+    def _refused(self, exc: BaseException, key: Secret, what: str, happened: str, again: str, **secret: str) -> Placed:
         """A secret IAM made and the store refused: shown once in the panel if there is one, else an error."""
         if self.reveal is None:
             raise StoreError(f"{happened} ({_reason(exc)}).", parameter=_parameter(exc), fix=again) from None
         self._show(**secret)
-        return Placed(what, (f"nowhere: the store refused it ({_reason(exc)}); shown once in this panel only",))
+        where = f"nowhere: the store refused it ({_reason(exc)}); shown once in this panel only. {again}"
+        return self._went(Placed(what, (where,), secret=key))
 
     # --- reading back ---------------------------------------------------------------------------
 
@@ -238,10 +246,10 @@ class Delivery:
         self._show(mfa_seed=device.seed, mfa_otpauth_uri=device.uri)
 
     def locations(self) -> list[Placed]:
-        """Where each secret of this run went, in order."""
-        return self.store.locations()
+        """Where each secret of this run went, in order (a refused one says so)."""
+        return list(self.went)
 
-    def placed(self, key: str) -> Placed | None:
+    def placed(self, key: Secret) -> Placed | None:
         """Where this run's latest secret of one kind went ('console', 'mfa' or 'codecommit')."""
         return next((p for p in reversed(self.locations()) if p.secret == key), None)
 

@@ -23,6 +23,7 @@ from ..errors import RunbookError
 from ..report import Report
 from ..secrets import REDACTOR
 from ..sections import CREATE, section
+from ..stores import Secret
 from .fields import TOKEN, ActionButton, Gate
 
 if TYPE_CHECKING:
@@ -338,7 +339,7 @@ def unexpected_html(exc: Exception) -> str:
     return f"<div class='rb-error'><b>Unexpected error:</b> {name}: {text}</div>"
 
 
-def copy_of(run: Runbook, secret: str) -> str:
+def copy_of(run: Runbook, secret: Secret) -> str:
     """Where the store put this run's secret of one kind ('console', 'mfa', 'codecommit'), for a dismissed reveal."""
     placed = run.delivery.placed(secret)
     return f"Where it went: {placed.describe()}." if placed is not None else ""

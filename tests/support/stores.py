@@ -9,17 +9,19 @@ initialised password store) are in tests/conftest.py.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyotp
 import pytest
 
 from runbook_lib.mfa import otpauth_uri
+from runbook_lib.secrets import encodings
 from runbook_lib.stores import Account
 
 OPT_OUT = "RUNBOOK_SKIP_PASSWORD_MANAGERS"
@@ -113,3 +115,52 @@ def in_one_window(read: Callable[[], str]) -> tuple[str, int]:
         code = read().strip()
         if int(time.time()) // 30 == before:
             return code, before
+
+
+# --- end-to-end runs: what a `runbook run` wrote, searched for every secret ----------------------
+
+
+def files_under(*roots: Path, skip: Iterable[Path] = (), since: float = 0) -> list[Path]:
+    """Every file below the roots (changed since `since`), not descending into the skipped directories."""
+    skipped = {str(s.resolve()) for s in skip}
+    found = []
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if str((Path(folder) / d).resolve()) not in skipped]
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    if path.is_file() and path.stat().st_mtime >= since:
+                        found.append(path)
+                except OSError:
+                    continue  # gone meanwhile: another process's file
+    return found
+
+
+def totp_codes(seed: str, started: float, ended: float) -> dict[str, str]:
+    """Every code of the seed over the runs' span (with a margin): a code is a secret while it is valid."""
+    totp = pyotp.TOTP(seed)
+    return {f"code@{t}": totp.at(t) for t in range(int(started) - 60, int(ended) + 60, 30)}
+
+
+def leaks(places: dict[str, bytes], secrets: dict[str, str]) -> list[str]:
+    """'place: secret name' for each secret found in any of its encoded forms (a code only standing alone)."""
+    hits = []
+    for place, data in places.items():
+        for name, value in secrets.items():
+            if name.startswith("code@"):
+                if re.search(rb"(?<![0-9A-Za-z])" + value.encode() + rb"(?![0-9A-Za-z])", data):
+                    hits.append(f"{place}: {name}")
+            elif any(form.encode() in data for form in encodings(value)):
+                hits.append(f"{place}: {name}")
+    return hits
+
+
+def read_all(paths: Iterable[Path]) -> dict[str, bytes]:
+    places = {}
+    for path in paths:
+        try:
+            places[str(path)] = path.read_bytes()
+        except OSError:
+            continue
+    return places
