@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from .params import parse
-from .secrets import RUN_ID_ENV, files_of_run
+from .secrets import RUN_ID_ENV, START_DIR_ENV, files_of_run
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 CREATE = NOTEBOOKS / "create_admin_user.ipynb"
 DELETE = NOTEBOOKS / "delete_admin_user.ipynb"
-START_DIR_ENV = "RUNBOOK_START_DIR"
 # IPython keeps every cell it runs (the parameters cell too) in a history database; a run keeps none.
 KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 
@@ -191,6 +190,8 @@ def _section_of(notebook: Path, cell_index: int) -> str:
 
     table = sections.TEARDOWN if notebook.name == DELETE.name else sections.CREATE
     cells = nbformat.read(notebook, as_version=4).cells  # type: ignore[no-untyped-call]
+    # papermill puts its error banner on top of the saved notebook; cell_index counts without it.
+    cells = [c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
     return sections.failed_section(cells, cell_index, table)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.net import ROOT
 
 # README, "Run it in AWS CloudShell": the install (after `git clone … first-admin`, from the home directory).
 INSTALL = [
