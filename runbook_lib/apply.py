@@ -136,7 +136,7 @@ class Applied:
             self.delivery.device(made, step.target)
         elif isinstance(made, codecommit.GitCredential):
             self.git = made
-            self.delivery.git(made)
+            self.delivery.git(made, step.action)
             if self.git_helper_host:
                 git_credential_approve(self.git_helper_host, made.username, made.password)
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import mfa
 from .codecommit import GitCredential
-from .errors import InputError, RunbookError
+from .errors import InputError, RunbookError, SecretNotStored
 from .secrets import register
 from .stores import KEEPASS_PASSWORD_ENV, Placed, Secret, SecretStore, StoreError
 
@@ -190,6 +190,7 @@ class Delivery:
             placed = self._refused(
                 exc,
                 "mfa",
+                "CreateVirtualMFADevice",
                 "MFA seed",
                 f"MFA device {device.serial} was created, and the store could not take its seed",
                 "A run with a store that works replaces the device (its seed is recorded nowhere).",
@@ -200,7 +201,7 @@ class Delivery:
             self._show(mfa_seed=device.seed, mfa_otpauth_uri=uri)
         return self._went(placed)
 
-    def git(self, credential: GitCredential) -> Placed:
+    def git(self, credential: GitCredential, step: str = "CreateServiceSpecificCredential") -> Placed:
         """A new Git password, with its user name and the region's endpoint; shown once where a person is."""
         try:
             placed = self.store.put_codecommit(
@@ -210,6 +211,7 @@ class Delivery:
             placed = self._refused(
                 exc,
                 "codecommit",
+                step,
                 "CodeCommit Git password",
                 f"Git credential {credential.credential_id} was created, and the store could not take its password",
                 f"Fix the store, then run again with codecommit_reset={credential.credential_id!r} for a new password.",
@@ -223,10 +225,17 @@ class Delivery:
         self.went.append(placed)
         return placed
 
-    def _refused(self, exc: BaseException, key: Secret, what: str, happened: str, again: str, **secret: str) -> Placed:
+    def _refused(
+        self, exc: BaseException, key: Secret, step: str, what: str, happened: str, again: str, **secret: str
+    ) -> Placed:
         """A secret IAM made and the store refused: shown once in the panel if there is one, else an error."""
         if self.reveal is None:
-            raise StoreError(f"{happened} ({_reason(exc)}).", parameter=_parameter(exc), fix=again) from None
+            raise SecretNotStored(
+                f"{happened} ({_reason(exc)}); IAM never shows it again.",
+                parameter=_parameter(exc),
+                fix=again,
+                step=step,
+            ) from None
         self._show(**secret)
         where = f"nowhere: the store refused it ({_reason(exc)}); shown once in this panel only. {again}"
         return self._went(Placed(what, (where,), secret=key))

@@ -19,9 +19,8 @@ import pyotp
 import pytest
 
 from runbook_lib import mfa, runbook, ui
-from runbook_lib.errors import InputError
+from runbook_lib.errors import InputError, SecretNotStored
 from runbook_lib.sections import CREATE
-from runbook_lib.stores import StoreError
 from runbook_lib.stores.file import FileStore
 from runbook_lib.stores.keepass import KeePassStore
 from tests.support.faults import Account, holdings, open_account
@@ -163,11 +162,12 @@ def test_a_refused_console_password_stops_before_create_login_profile(account: A
 
 def test_a_refused_git_password_headless_names_the_credential_to_reset(account: Account) -> None:
     account.monkeypatch.setattr(FileStore, "put_codecommit", disk_full)
-    with pytest.raises(StoreError) as caught:
+    with pytest.raises(SecretNotStored) as caught:
         account.run(user_name="git-lost")
     (credential,) = account.iam.list_service_specific_credentials(UserName="git-lost")["ServiceSpecificCredentials"]
     credential_id = credential["ServiceSpecificCredentialId"]
     assert f"Git credential {credential_id} was created" in caught.value.message
+    assert caught.value.step == "CreateServiceSpecificCredential"
     assert f"codecommit_reset={credential_id!r}" in str(caught.value.fix)
 
 
@@ -186,7 +186,7 @@ def test_a_refused_git_password_is_shown_once_in_the_panel(account: Account) -> 
 def test_a_refused_seed_headless_is_replaced_by_the_next_run(account: Account) -> None:
     with account.monkeypatch.context() as patch:
         patch.setattr(FileStore, "put_mfa", disk_full)
-        with pytest.raises(StoreError) as caught:
+        with pytest.raises(SecretNotStored) as caught:
             account.run(user_name="seed-lost", mfa_codes="defer")
     assert "the store could not take its seed" in caught.value.message
     assert "replaces the device" in str(caught.value.fix)

@@ -48,16 +48,17 @@ def test_deferred_device_is_enabled_with_keepassxcs_own_codes(
 
     # run 1 (mfa_codes=defer): the device is created, its seed goes to KeePass and nowhere else
     users.create_user(iam, "alice")
-    device = mfa.create_device(iam, "alice", deferred=True)
+    device = mfa.create_device(iam, "alice", "defer")
     assert device.seed is not None
     store = open_store(settings, account)
     store.check()
-    store.put_mfa("alice", device.serial, device.seed, mfa.otpauth_uri(device.seed, "alice", account_id))
+    uri = mfa.otpauth_uri(device.seed, "alice", account_id)
+    store.put_mfa("alice", device.serial, device.seed, uri, device.device_id)
     del device
 
     # run 2: the pending device from IAM, its seed from the store, the codes from KeePassXC
     (pending,) = [d for d in mfa.find_pending(iam, "alice") if d.deferred]
-    stored = open_store(settings, account).pending_seed("alice", pending.serial)
+    stored = open_store(settings, account).pending_seed("alice", pending.serial, pending.device_id)
     assert stored is not None
     entry = f"AWS/{account_id}/alice MFA"
     first, window = in_one_window(lambda: kpcli(db, "show", "--totp", entry))

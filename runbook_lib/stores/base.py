@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 from ..errors import InputError, RunbookError
+from ..secrets import resolve_path
 
 StoreKind = Literal["file", "keepass", "pass"]
 STORE_KINDS: tuple[StoreKind, ...] = get_args(StoreKind)
@@ -177,13 +178,13 @@ def parse_settings(values: Mapping[str, Any]) -> StoreSettings:
                 )
     elif not db.strip():
         raise InputError("keepass_db is empty.", parameter="keepass_db", fix=f"Leave it at {DEFAULT_KEEPASS_DB}.")
-    elif Path(db).expanduser().is_dir():
+    elif resolve_path(db).is_dir():
         raise InputError(
             f"keepass_db {db!r} is a directory.",
             parameter="keepass_db",
             fix="Name the database file itself, e.g. ~/.runbook-secrets/aws.kdbx.",
         )
-    elif keyfile and not Path(keyfile).expanduser().is_file():
+    elif keyfile and not resolve_path(keyfile).is_file():
         raise InputError(
             f"keepass_keyfile {keyfile!r} is not a file.",
             parameter="keepass_keyfile",

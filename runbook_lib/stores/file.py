@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..secrets import SecretsFile, delivered, ensure_private_dir, holding, register
+from ..secrets import SecretsFile, check_can_store, delivered, holding, register, resolve_path
 from .base import Account, Pending, Placed, Secret, StoreKind
 
 
@@ -33,11 +33,12 @@ class FileStore:
         return [f"Secrets go to {self._path()} (plain text, mode 0600), in a 0700 directory."]
 
     def ready(self) -> None:
-        ensure_private_dir(Path(self.directory).expanduser())
+        """The directory is private and really takes a file of a secret's size, with room to spare."""
+        check_can_store(self.directory)
 
     def _path(self) -> Path:
         a = self.account
-        return Path(self.directory).expanduser() / f"{a.user_name}@{a.account_id}.json"
+        return resolve_path(self.directory) / f"{a.user_name}@{a.account_id}.json"
 
     def _file(self) -> SecretsFile:
         """The account user's file (the user may have changed before the first secret), with its context."""

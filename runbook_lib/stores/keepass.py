@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..secrets import _write_private, register
+from ..secrets import _write_private, register, resolve_path
 from .base import (
     DEVICE_ID_LINE,
     KEEPASS_PASSWORD_ENV,
@@ -50,8 +50,8 @@ class KeePassStore:
         ask_password: AskPassword | None = None,
         now: datetime | None = None,
     ) -> None:
-        self.db = Path(db).expanduser()
-        self.keyfile = str(Path(keyfile).expanduser()) if keyfile else None
+        self.db = resolve_path(db)
+        self.keyfile = str(resolve_path(keyfile)) if keyfile else None
         self.account = account
         self.ask_password = ask_password
         self.suffix = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M:%SZ")
