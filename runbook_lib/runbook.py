@@ -31,7 +31,7 @@ from .secrets import read_mfa_codes, read_password, refuse_secret_parameters, re
 from .sections import CREATE as SECTIONS
 from .sections import progress
 from .session import caller, open_session, preflight_report, run_sections
-from .stores import Account, AskPassword, open_store
+from .stores import DEFAULT_KEEPASS_DB, Account, AskPassword, open_store, parse_settings
 from .summary import summary_report
 
 GIT_POLICY = "AWSCodeCommitPowerUser"
@@ -82,6 +82,33 @@ class Runbook:
     def store_creating(self) -> bool:
         """The locked database does not exist yet: its new master password is typed twice."""
         return self.delivery.creating
+
+    def choose_store(self, kind: str, keepass_db: str = "", keepass_keyfile: str = "") -> Report:
+        """A panel's choice of where the secrets go, before anything is written; checked as preflight checks it.
+
+        The wizard has no parameters cell, so this is how a person picks `keepass` or `pass` there. A
+        KeePass database that needs its master password is left locked for `unlock_store`.
+        """
+        if self.applied.done:
+            raise InputError(
+                "The secrets store cannot change once this run has written to IAM.",
+                parameter="secrets_store",
+                fix="Keep this store for this run; choose another one when you start the next run.",
+            )
+        keepass = kind == "keepass"
+        params = replace(
+            self.params,
+            secrets_store=kind,
+            keepass_db=(keepass_db.strip() if keepass else "") or DEFAULT_KEEPASS_DB,
+            keepass_keyfile=keepass_keyfile.strip() if keepass else "",
+        )
+        parse_settings(params.as_dict())
+        delivery = open_delivery(params, self.delivery.store.account)
+        delivery.reveal = self.delivery.reveal
+        delivery.store.ready()
+        delivery.check()
+        self.params, self.delivery, self.applied.delivery = params, delivery, delivery
+        return self.preflight()
 
     def unlock_store(self, password: str, again: str | None = None) -> Report:
         """The KeePass master password from the preflight panel: the store is checked again with it."""
@@ -573,15 +600,11 @@ def start(namespace: Mapping[str, Any], ask_password: AskPassword | None = None)
     raw = {k: v for k, v in namespace.items() if k in PARAMETER_NAMES}
     refuse_secret_parameters({k: v for k, v in namespace.items() if _user_value(k, v)})
     params = parse(raw)
-    panel = PanelPrompt() if params.mfa_codes == "prompt" and ask_password is None else None
-    store = open_store(
-        params.store, Account("", params.user_name, ""), ask_password=panel or ask_password, qr_png=mfa.qr_png
-    )
-    store.ready()  # where the store writes can take a file: refused before any call to AWS
+    delivery = open_delivery(params, Account("", params.user_name, ""), ask_password)
+    delivery.store.ready()  # where the store writes can take a file: refused before any call to AWS
     conn, pre = open_session(params)
     try:
-        store.account = Account(pre.account_id, params.user_name, pre.signin_url)
-        delivery = Delivery(store, f"https://{codecommit.host(params.region)}", panel)
+        delivery.store.account = Account(pre.account_id, params.user_name, pre.signin_url)
         delivery.check()
     except BaseException:
         conn.close()
@@ -596,6 +619,17 @@ def start(namespace: Mapping[str, Any], ask_password: AskPassword | None = None)
     warnings = "".join(f"; WARNING: {f.message}" for f in pre.findings if f.level == "warn")
     progress("preflight", f"{caller(pre)} ({params.target}){warnings}")
     return run
+
+
+def open_delivery(params: Parameters, account: Account, ask_password: AskPassword | None = None) -> Delivery:
+    """The store the parameters choose, opened for `account` (nothing read or written yet).
+
+    A run with a person at the panels (mfa_codes='prompt') and no prompt of its own gets the panels'
+    prompt: a KeePass database that needs its master password waits for the preflight panel.
+    """
+    panel = PanelPrompt() if params.mfa_codes == "prompt" and ask_password is None else None
+    store = open_store(params.store, account, ask_password=panel or ask_password, qr_png=mfa.qr_png)
+    return Delivery(store, f"https://{codecommit.host(params.region)}", panel)
 
 
 def _user_value(name: str, value: Any) -> bool:

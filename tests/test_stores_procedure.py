@@ -59,7 +59,7 @@ def test_panels_open_a_new_keepass_database_with_a_password_typed_twice_then_fil
     run, wizard = panels(account, user_name="kp-panel", secrets_store="keepass", keepass_db=str(db))
     pre = wizard.panels["preflight"]
     assert isinstance(pre, ui.PreflightPanel)
-    assert run.store_locked and pre.store.layout.display == "" and pre.master_again.layout.display == ""
+    assert run.store_locked and pre.locked.layout.display == "" and pre.master_again.layout.display == ""
     assert wizard.state("preflight") == "current" and wizard.state("user") == "waiting"
     assert "waits for a master password for the new KeePass database" in text(pre.result.value)
     assert account.faults.writes == [] and not db.exists()
@@ -71,7 +71,7 @@ def test_panels_open_a_new_keepass_database_with_a_password_typed_twice_then_fil
     pre.master.value = pre.master_again.value = MASTER
     pre.unlock.click()
     assert not run.store_locked and wizard.state("preflight") == "done" and wizard.state("user") == "current"
-    assert pre.store.layout.display == "none" and pre.master.value == pre.master_again.value == ""
+    assert pre.locked.layout.display == "none" and pre.master.value == pre.master_again.value == ""
     assert f"Secrets go into a new KeePass database {db}" in text(pre.result.value)
     assert not db.exists()  # opening writes nothing; the first secret creates it
 
@@ -105,6 +105,45 @@ def test_panels_open_a_new_keepass_database_with_a_password_typed_twice_then_fil
     assert "Move the secrets to a password manager" not in summary
     assert [p.name for p in files_under(tmp_path) if p.suffix in (".json", ".png")] == []
     assert sorted(p.name for p in db.parent.iterdir()) == ["aws.kdbx"]
+
+
+def test_the_wizard_chooses_the_store_in_the_preflight_panel(
+    account: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wizard has no parameters cell: a person picks keepass or pass in preflight, before any write."""
+    require("keepassxc-cli")
+    monkeypatch.setenv("PASSWORD_STORE_DIR", str(tmp_path / "no-such-store"))
+    run, wizard = panels(account, user_name="kp-wizard")
+    pre = wizard.panels["preflight"]
+    assert isinstance(pre, ui.PreflightPanel)
+    assert pre.kind.value == "file" and pre.db.layout.display == "none" and wizard.state("preflight") == "done"
+    wizard.panels["user"].button.click()
+
+    pre.kind.value = "pass"  # an uninitialised password store: refused, and the file store stays
+    pre.use.click()
+    assert "pass init" in text(pre.use_status.value) and run.params.secrets_store == "file"
+
+    db = tmp_path / "wizard.kdbx"
+    pre.kind.value = "keepass"
+    assert pre.db.layout.display == ""
+    pre.db.value = str(db)
+    pre.use.click()
+    assert run.params.secrets_store == "keepass" and run.params.keepass_db == str(db)
+    assert run.store_locked and pre.locked.layout.display == "" and pre.master_again.layout.display == ""
+    assert wizard.state("preflight") == "current" and wizard.state("user") == "waiting"
+    pre.master.value = pre.master_again.value = MASTER
+    pre.unlock.click()
+    assert wizard.state("preflight") == "done" and wizard.state("user") == "current"
+
+    for name in ("user", "console", "permissions", "review"):
+        wizard.panels[name].button.click()
+    group = f"AWS/{run.pre.account_id}"
+    assert kpcli(db, "show", "-s", "-a", "Password", f"{group}/kp-wizard console").strip() == run.password
+    assert [p for p in files_under(tmp_path) if p.suffix in (".json", ".png")] == []
+    with pytest.raises(InputError) as late:
+        run.choose_store("file")
+    assert late.value.parameter == "secrets_store" and run.params.secrets_store == "keepass"
+    assert pre.kind.disabled  # settled once Create ran
 
 
 def test_a_wrong_master_password_in_the_panel_is_refused_and_asked_again(account: Account, tmp_path: Path) -> None:

@@ -28,13 +28,36 @@ class PreflightPanel(Panel):
     name = "preflight"
     intro = (
         "Who is calling, in which account, and whether root is safe: read from STS and IAM, "
-        "nothing is written. Fix any warning before you go on."
+        "nothing is written. Fix any warning before you go on. Choose where the secrets go."
     )
     action = "Check again"
 
+    STORES = (
+        ("File (plain JSON, mode 0600)", "file"),
+        ("KeePass database", "keepass"),
+        ("pass", "pass"),
+    )
+
     def build(self) -> list[Widget]:
-        """The report, and, while a KeePass secrets store waits for its master password, the fields for it."""
-        self.show(self.run.preflight())
+        """The report; where the secrets go; and, while a KeePass database waits for it, its master password."""
+        run = self.run
+        self.show(run.preflight())
+        self.kind = choice(
+            fields.ToggleButtons(options=self.STORES, value=run.params.secrets_store, description="Secrets store"),
+            "rb-secrets-store",
+        )
+        self.db = labelled(fields.Text(value=run.params.keepass_db), "rb-keepass-db", "KeePass database")
+        self.keyfile = labelled(
+            fields.Text(value=run.params.keepass_keyfile, placeholder="optional"), "rb-keepass-keyfile", "Key file"
+        )
+        self.use = fields.ActionButton(description="Use this store")
+        self.use.add_class("rb-use-store")
+        self.use.layout.width = "auto"
+        self.use_gate = fields.Gate(self.use, [self.kind, self.db, self.keyfile])
+        self.use_status = widgets.HTML()
+        self.use_status.add_class("rb-use-store-status")
+        self.use.on_click(lambda _: self.press(self.use_store, self.use_gate, lambda: True, self.use_status))
+        self.kind.observe(lambda _: self.show_store(), names="value")
         self.master = labelled(fields.Password(placeholder="not shown, never saved"), "rb-master", "Master password")
         self.master_again = labelled(fields.Password(placeholder="the same again"), "rb-master-again", "Again")
         self.unlock = fields.ActionButton(description="Open the database", button_style="primary")
@@ -44,29 +67,45 @@ class PreflightPanel(Panel):
         self.unlock.on_click(lambda _: self.press_unlock())
         self.unlock_status = widgets.HTML()
         self.unlock_status.add_class("rb-unlock-status")
-        self.store = widgets.VBox(
+        self.locked = widgets.VBox(
             [
                 widgets.HTML(
-                    "<b>Secrets store.</b> The secrets go into a KeePass database: type its master password "
-                    "(it is used here and never saved or shown)."
+                    "The secrets go into a KeePass database: type its master password "
+                    "(it is used here, never saved or shown)."
                 ),
                 self.master,
                 self.master_again,
                 widgets.HBox([self.unlock, self.unlock_status]),
             ]
         )
+        self.locked.add_class("rb-store-locked")
+        self.store = widgets.VBox(
+            [self.kind, self.db, self.keyfile, widgets.HBox([self.use, self.use_status]), self.locked]
+        )
         self.store.add_class("rb-store")
-        self.inputs = [self.master, self.master_again, self.unlock]
+        self.inputs = [self.kind, self.db, self.keyfile, self.use, self.master, self.master_again, self.unlock]
         self.show_store()
         return [self.store]
 
     def reads(self) -> list[Widget]:
-        return []  # Check again reads no field; Open the database reads the two, through its own gate
+        return []  # Check again reads no field; the store's two buttons read theirs, through their own gates
 
     def show_store(self) -> None:
         run = self.run
-        self.store.layout.display = "" if run.store_locked else "none"
+        keepass = "" if self.kind.value == "keepass" else "none"
+        self.db.layout.display = self.keyfile.layout.display = keepass
+        self.locked.layout.display = "" if run.store_locked else "none"
         self.master_again.layout.display = "" if run.store_creating else "none"
+
+    def use_store(self) -> None:
+        """Open and check the chosen store; nothing is written, and the steps after preflight are checked again."""
+        kind, db, keyfile = self.kind.value, self.db.value, self.keyfile.value
+        report = self.attempt(
+            "Checking the secrets store…", lambda: self.run.choose_store(kind, db, keyfile), self.use_status
+        )
+        if report is not None:
+            self.show(report)
+            self.after_store()
 
     def press_unlock(self) -> None:
         self.press(self.open_store, self.unlock_gate, lambda: self.run.store_locked, self.unlock_status)
@@ -80,7 +119,14 @@ class PreflightPanel(Panel):
         )
         if report is not None:
             self.show(report)
-            self.show_store()
+            self.after_store()
+
+    def after_store(self) -> None:
+        """Preflight is done once the store can take the secrets; until then nothing after it can run."""
+        self.show_store()
+        if self.run.store_locked:
+            self.wizard.reopen(self.name)
+        else:
             self.wizard.complete(self.name)
 
     def act(self) -> None:
