@@ -115,7 +115,7 @@ class Delivery:
         return self.prompt is not None and self.prompt.creating
 
     def unlock(self, password: str, again: str | None) -> list[str]:
-        """The master password from the preflight panel; typed twice for a new database, which it creates."""
+        """The master password from the preflight panel (twice for a new database, made with the first secret)."""
         if self.prompt is None:
             raise InputError(
                 "This run takes the master password from its environment, not from a panel.",
