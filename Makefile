@@ -80,3 +80,9 @@ password-managers:
 	  echo "installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+## peer: moto's own IAM and STS tests in server mode against `runbook sandbox`, vs tests/peer/divergences.toml
+## (UPDATE=1 writes the divergences this run saw to that list and the README, for review)
+.PHONY: peer
+peer: testenv
+	$(BIN)/python -m tests.peer.run $(if $(UPDATE),--update)

@@ -71,7 +71,7 @@ CALLS: dict[Action, Call] = {
     "DetachUserPolicy": lambda iam, s, g: users.detach_user_policy(iam, s.target, s.arg),
     "DeleteVirtualMFADevice": lambda iam, s, g: mfa.delete_device(iam, s.arg),
     "CreateVirtualMFADevice": lambda iam, s, g: mfa.create_device(
-        iam, s.target, "defer" if s.arg == "defer" else "direct"
+        iam, s.target, s.user, "defer" if s.arg == "defer" else "direct"
     ),
     "EnableMFADevice": _enable,
     "CreateServiceSpecificCredential": lambda iam, s, g: codecommit.create(iam, s.target),

@@ -127,6 +127,7 @@ def desired(p: Parameters, console: Console, chosen: list[PolicyRef], git_polici
         password_policy=passwords.CIS_POLICY if p.password_policy == "cis" else None,
         codecommit_reset=p.codecommit_reset,
         replace_password=console.replace,
+        adopt=p.adopt,
     )
 
 

@@ -172,7 +172,7 @@ class Delivery:
         except REFUSED as exc:
             raise InputError(
                 f"The secrets store could not take the console password ({_reason(exc)}); {action} was not called.",
-                parameter=_parameter(exc),
+                parameter=self._parameter(exc),
                 fix=_fix(exc, "Fix the secrets store, then run again: the user is there, its password is not."),
                 step=action,
             ) from None
@@ -214,12 +214,18 @@ class Delivery:
                 step,
                 "CodeCommit Git password",
                 f"Git credential {credential.credential_id} was created, and the store could not take its password",
-                f"Fix the store, then run again with codecommit_reset={credential.credential_id!r} for a new password.",
+                f"Fix the store, then run again with codecommit_reset={credential.credential_id}: IAM gives that "
+                "credential a new password, and the run stores it.",
                 codecommit_password=credential.password,
             )
         else:
             self._show(codecommit_password=credential.password)
         return self._went(placed)
+
+    def _parameter(self, exc: BaseException) -> str:
+        """The parameter at fault when the store refuses: the error's own, else where this store keeps secrets."""
+        own = exc.parameter if isinstance(exc, RunbookError) else None
+        return own or {"file": "secrets_dir", "keepass": "keepass_db", "pass": "secrets_store"}[self.store.kind]
 
     def _went(self, placed: Placed) -> Placed:
         self.went.append(placed)
@@ -232,7 +238,7 @@ class Delivery:
         if self.reveal is None:
             raise SecretNotStored(
                 f"{happened} ({_reason(exc)}); IAM never shows it again.",
-                parameter=_parameter(exc),
+                parameter=self._parameter(exc),
                 fix=again,
                 step=step,
             ) from None
@@ -262,6 +268,14 @@ class Delivery:
         """Where this run's latest secret of one kind went ('console', 'mfa' or 'codecommit')."""
         return next((p for p in reversed(self.locations()) if p.secret == key), None)
 
+    def holds_console(self, user_name: str) -> bool:
+        """Whether the store holds a console password of this user (an earlier run's): only that one is there.
+
+        A user's existing password is the runbook's own only if an earlier run put it in the store
+        (always before `CreateLoginProfile`); the value is not read out.
+        """
+        return self.store.holds_console(user_name)
+
     def plain_files(self) -> list[Path]:
         """Files that hold one of this user's secrets in plain text: what the person must move, then delete."""
         return self.store.plain_files()
@@ -280,10 +294,6 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _parameter(exc: BaseException) -> str:
-    return (exc.parameter if isinstance(exc, RunbookError) else None) or "secrets_store"
-
-
 def _fix(exc: BaseException, default: str) -> str:
     return (exc.fix if isinstance(exc, RunbookError) else None) or default
 
@@ -298,9 +308,9 @@ class DeliveredDevice:
     where: str
 
 
-def waiting_device(iam: IAMClient, device_name: str, delivery: Delivery) -> DeliveredDevice:
-    """The device an earlier run left waiting (read from IAM), with its seed from the store that records it."""
-    waiting = mfa.find_pending(iam, device_name)
+def waiting_device(iam: IAMClient, user_name: str, device_name: str, delivery: Delivery) -> DeliveredDevice:
+    """The device an earlier run left waiting for this user (read from IAM), with its seed from the store."""
+    waiting = [d for d in mfa.find_pending(iam, user_name) if d.serial.endswith(f"/{device_name}")]
     for device in waiting:
         found = delivery.recorded(device, device_name)
         if found is not None:

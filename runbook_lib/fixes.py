@@ -35,9 +35,11 @@ MANUAL = frozenset(
         "iam_root_mfa_enabled",
         "iam_user_no_setup_initial_access_key",
         "iam_user_administrator_access_policy",
+        "iam_aws_attached_policy_no_administrative_privileges",
     }
 )
-"""The checks whose fix no parameter makes: root's own settings, keys the runbook never makes, and an INFO."""
+"""The checks whose fix no parameter makes: root's own settings, keys the runbook never makes, and the full-admin
+policy the account's first administrator is given on purpose."""
 
 
 @dataclass(frozen=True)

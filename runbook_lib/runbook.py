@@ -20,11 +20,22 @@ from .apply import Applied, Given
 from .aws import Connection
 from .choices import Console, PasswordMode, PasswordSource
 from .delivery import MAKES_SECRET, DeliveredDevice, Delivery, PanelPrompt, Reveal, waiting_device
-from .errors import ConflictError, InputError
+from .errors import InputError
 from .identity import Preflight, run_preflight
 from .mfa import VirtualDevice
 from .params import CHOICES, PARAMETER_NAMES, Parameters, check_name, parse
-from .plan import APPLIED_HEADER, Desired, Observed, Phase, Step, plan, review_report
+from .plan import (
+    APPLIED_HEADER,
+    Desired,
+    Observed,
+    Phase,
+    Step,
+    check_owners,
+    holding_notes,
+    kept_password,
+    plan,
+    review_report,
+)
 from .reading import observe, resolve_policies
 from .report import MARK, Report
 from .secrets import read_mfa_codes, read_password, refuse_secret_parameters, register
@@ -129,14 +140,9 @@ class Runbook:
             self.desired = None
             self.delivery.rename(name)  # no secret is delivered before Create
         p = self.params
-        self.observed = observe(self.conn.iam, p, self.pre.password_policy)
+        self.observed = observe(self.conn.iam, p, self.pre.password_policy, self.delivery.holds_console)
+        check_owners(self.observed, p.adopt)  # the Git user and the group too, before section 2
         u = self.observed.admin
-        if u.exists and not u.ours and not p.adopt:
-            raise ConflictError(
-                f"User {p.user_name!r} exists and was not created by this runbook; it was not touched.",
-                parameter="user_name",
-                fix="Choose another user_name, or set adopt=True to manage this user.",
-            )
         state = (
             "does not exist yet: it will be created"
             if not u.exists
@@ -148,7 +154,7 @@ class Runbook:
     def observation(self) -> Observed:
         """What IAM holds for this run, read by section 1 (or now, if it did not run)."""
         if self.observed is None:
-            self.observed = observe(self.conn.iam, self.params, self.pre.password_policy)
+            self.observed = observe(self.conn.iam, self.params, self.pre.password_policy, self.delivery.holds_console)
         return self.observed
 
     def _recorded(self, observed: Observed) -> Observed:
@@ -212,7 +218,7 @@ class Runbook:
         user = self.params.user_name
         progress("console", "the existing console password is kept")
         rows = [
-            ("password", f"{user} already has a console password: it is kept, and not shown here"),
+            ("password", f"{user}: {kept_password(self.observation().admin)}; not shown here"),
             ("to replace it", "replace_password=True: a new password, set by UpdateLoginProfile after the review"),
         ]
         return Report("Console access: the existing password is kept", rows)
@@ -341,7 +347,7 @@ class Runbook:
         if read_again:
             self.choose_user()
         observed = replace(self._recorded(self.observation()), codes_available=self._codes_available())
-        steps = plan(self.wanted(), observed)
+        steps = plan(self.wanted(), observed)  # refuses what the guards refuse, before anything is granted
         self.applied.steps = steps
         unconfirmed = self.params.target == "aws" and self.params.confirm != self.pre.account_id
         if unconfirmed and not self.interactive and steps:
@@ -351,7 +357,11 @@ class Runbook:
                 fix=f"Review the plan, then run again with confirm={self.pre.account_id!r}.",
             )
         progress("review", f"{len(steps)} change(s) planned" if steps else "nothing to do: the account already matches")
-        return review_report(steps)
+        return review_report(steps, self.holding_notes())
+
+    def holding_notes(self) -> list[str]:
+        """What the review says about existing users' passwords and keys, and the group's other members."""
+        return holding_notes(self.wanted(), self.observation())
 
     def full_plan(self) -> list[Step]:
         """Every write of the deferred flow's two runs: the plan as if two codes were already given."""
@@ -510,11 +520,13 @@ class Runbook:
     def mfa_waiting(self) -> bool:
         """MFA was asked for and the user has no enabled device yet (read afresh from IAM)."""
         p = self.params
-        return p.mfa and not users.observe(self.conn.iam, p.user_name, login=False, codecommit=False).mfa_serials
+        seen = users.observe(self.conn.iam, p.user_name, login=False, codecommit=False, keys=False)
+        return p.mfa and not seen.mfa_serials
 
     def waiting_device(self) -> DeliveredDevice:
-        """The deferred device an earlier run created, with its seed read back from the secrets store."""
-        return waiting_device(self.conn.iam, self.params.device_name, self.delivery)
+        """The deferred device an earlier run created for the user, with its seed read back from the secrets store."""
+        p = self.params
+        return waiting_device(self.conn.iam, p.user_name, p.device_name, self.delivery)
 
     def git_credentials(self) -> Report:
         """Section 7: HTTPS Git credentials for CodeCommit, shown once (a repeat returns the first report)."""

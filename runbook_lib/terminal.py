@@ -233,13 +233,13 @@ def ask_password(runbook: Runbook) -> str:
 
 
 def review(steps: list[Step], runbook: Runbook) -> Report:
-    """The review, shaped like the notebook's, for the whole terminal run."""
+    """The review, shaped like the notebook's, for the whole terminal run, with what existing users hold."""
     notes = [
         "The MFA device is enabled with two codes from your app, asked for here after the device is created.",
         *runbook.delivery.notes,
         "The executed notebooks hold no secret.",
     ]
-    return review_report(steps, notes if steps else [])
+    return review_report(steps, runbook.holding_notes() + (notes if steps else []))
 
 
 # --- the notebook runs ---------------------------------------------------------------------------

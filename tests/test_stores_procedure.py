@@ -207,7 +207,7 @@ def test_a_refused_git_password_headless_names_the_credential_to_reset(account: 
     credential_id = credential["ServiceSpecificCredentialId"]
     assert f"Git credential {credential_id} was created" in caught.value.message
     assert caught.value.step == "CreateServiceSpecificCredential"
-    assert f"codecommit_reset={credential_id!r}" in str(caught.value.fix)
+    assert f"codecommit_reset={credential_id}:" in str(caught.value.fix) and caught.value.parameter == "secrets_dir"
 
 
 def test_a_refused_git_password_is_shown_once_in_the_panel(account: Account) -> None:

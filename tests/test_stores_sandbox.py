@@ -48,7 +48,7 @@ def test_deferred_device_is_enabled_with_keepassxcs_own_codes(
 
     # run 1 (mfa_codes=defer): the device is created, its seed goes to KeePass and nowhere else
     users.create_user(iam, "alice")
-    device = mfa.create_device(iam, "alice", "defer")
+    device = mfa.create_device(iam, "alice", "alice", "defer")
     assert device.seed is not None
     store = open_store(settings, account)
     store.check()

@@ -120,6 +120,10 @@ class SecretStore(Protocol):
         """The newest seed stored for this device: its serial, and its id tag when it has one."""
         ...
 
+    def holds_console(self, user_name: str) -> bool:
+        """Whether the store holds a console password of this user in this account (only that: none is read out)."""
+        ...
+
     def locations(self) -> list[Placed]:
         """Everything this run put, in order."""
         ...

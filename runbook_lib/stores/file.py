@@ -8,10 +8,12 @@ plain text, and the summary says to move them and delete the files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from ..secrets import SecretsFile, check_can_store, delivered, holding, register, resolve_path
+from ..secrets import SecretsFile, check_can_store, delivered, entries, holding, register, resolve_path
 from .base import Account, Pending, Placed, Secret, StoreKind
 
 
@@ -84,9 +86,29 @@ class FileStore:
             return Pending(serial, register(values["mfa_seed"]), register(uri) if uri else "", str(path))
         return None
 
+    def holds_console(self, user_name: str) -> bool:
+        """A secrets file of this user in this account records a console password (now or under `earlier`)."""
+        return any(
+            values.get("user_name") == user_name
+            and values.get("account_id", self.account.account_id) == self.account.account_id
+            and any("console_password" in entry for entry in entries(values))
+            for values in _files(self.directory)
+        )
+
     def locations(self) -> list[Placed]:
         return list(self._placed)
 
     def plain_files(self) -> list[Path]:
         """Every file of the directory that still holds a secret of this user in this account, QR images too."""
         return holding(self.directory, self.account.user_name, self.account.account_id)
+
+
+def _files(directory: str) -> Iterator[dict[str, Any]]:
+    """The content of each secrets file in the directory that reads as one (others are left alone)."""
+    for path in sorted(resolve_path(directory).glob("*.json")):
+        try:
+            values = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(values, dict):
+            yield values

@@ -248,6 +248,14 @@ class KeePassStore:
         uri = register(newest.otp)
         return Pending(serial, register(seed_of(uri)), uri, self._where(newest.title))
 
+    def holds_console(self, user_name: str) -> bool:
+        """An entry `<user> console` (or one added beside it) with a password, in the account's group."""
+        if not self.db.exists():
+            return False
+        prefix = f"{user_name} console"
+        entries = self._group(self._open()).entries
+        return any(e.title and (e.title == prefix or e.title.startswith(f"{prefix} (")) and e.password for e in entries)
+
     def locations(self) -> list[Placed]:
         return list(self._placed)
 

@@ -184,6 +184,11 @@ class PassStore:
                 return Pending(serial, register(seed_of(uri)), uri, f"pass {name}")
         return None
 
+    def holds_console(self, user_name: str) -> bool:
+        """An entry `console` (or `console-N`, added beside it) in the user's folder; nothing is decrypted."""
+        folder = self.dir / self._folder(user_name)
+        return any(re.fullmatch(r"console(-\d+)?\.gpg", p.name) for p in folder.glob("console*.gpg"))
+
     def locations(self) -> list[Placed]:
         return list(self._placed)
 
