@@ -54,7 +54,7 @@ lint: testenv
 	$(BIN)/mypy
 
 ## test: everything: lint, types, unit, sandbox, papermill, nbval, terminal and browser tests
-test: testenv chromium axe lint
+test: testenv chromium axe password-managers lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 ## browser: the panels in JupyterLab and Voila, in Debian's chromium
@@ -76,6 +76,20 @@ bench: testenv chromium axe
 
 clean:
 	rm -rf $(VENV) .uv runs .pytest_cache .mypy_cache $(AXE_DIR)/node_modules
+
+## password-managers: Debian's keepassxc-cli, pass, pass otp (with oathtool) and gpg, for the secrets-store tests
+.PHONY: password-managers
+password-managers:
+	@missing=""; \
+	command -v keepassxc-cli >/dev/null || missing="$$missing keepassxc"; \
+	command -v pass >/dev/null || missing="$$missing pass"; \
+	test -e /usr/lib/password-store/extensions/otp.bash || missing="$$missing pass-extension-otp"; \
+	command -v oathtool >/dev/null || missing="$$missing oathtool"; \
+	command -v gpg >/dev/null || missing="$$missing gnupg"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 ## peer: moto's own IAM and STS tests in server mode against `runbook sandbox`, vs tests/peer/divergences.toml
 ## (UPDATE=1 writes the divergences this run saw to that list and the README, for review)

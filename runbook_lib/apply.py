@@ -42,7 +42,10 @@ Call = Callable[["IAMClient", Step, Given], Made]
 def _login_profile(iam: IAMClient, step: Step, given: Given) -> None:
     if given.password is None:
         raise InputError("No console password to set.", parameter="password", fix="Choose or generate one first.")
-    users.create_login_profile(iam, step.target, given.password, given.reset_required)
+    if step.action == "UpdateLoginProfile":
+        users.update_login_profile(iam, step.target, given.password, given.reset_required)
+    else:
+        users.create_login_profile(iam, step.target, given.password, given.reset_required)
 
 
 def _enable(iam: IAMClient, step: Step, given: Given) -> None:
@@ -60,10 +63,12 @@ CALLS: dict[Action, Call] = {
     "UpdateAccountPasswordPolicy": lambda iam, s, g: passwords.set_account_policy(iam, passwords.CIS_POLICY),
     "CreateUser": lambda iam, s, g: users.create_user(iam, s.target),
     "CreateLoginProfile": _login_profile,
+    "UpdateLoginProfile": _login_profile,
     "AttachUserPolicy": lambda iam, s, g: users.attach_user_policy(iam, s.target, s.arg),
     "CreateGroup": lambda iam, s, g: users.create_group(iam, s.target),
     "AttachGroupPolicy": lambda iam, s, g: users.attach_group_policy(iam, s.target, s.arg),
     "AddUserToGroup": lambda iam, s, g: users.add_user_to_group(iam, s.arg, s.target),
+    "DetachUserPolicy": lambda iam, s, g: users.detach_user_policy(iam, s.target, s.arg),
     "DeleteVirtualMFADevice": lambda iam, s, g: mfa.delete_device(iam, s.arg),
     "CreateVirtualMFADevice": lambda iam, s, g: mfa.create_device(
         iam, s.target, s.user, "defer" if s.arg == "defer" else "direct"
@@ -78,7 +83,6 @@ CALLS: dict[Action, Call] = {
     "DeleteAccessKey": lambda iam, s, g: users.delete_access_key(iam, s.target, s.arg),
     "DeleteSigningCertificate": lambda iam, s, g: users.delete_signing_certificate(iam, s.target, s.arg),
     "DeleteSSHPublicKey": lambda iam, s, g: users.delete_ssh_public_key(iam, s.target, s.arg),
-    "DetachUserPolicy": lambda iam, s, g: users.detach_user_policy(iam, s.target, s.arg),
     "DeleteUserPolicy": lambda iam, s, g: users.delete_user_policy(iam, s.target, s.arg),
     "RemoveUserFromGroup": lambda iam, s, g: users.remove_user_from_group(iam, s.arg, s.target),
     "DeleteUser": lambda iam, s, g: users.delete_user(iam, s.target),
@@ -95,7 +99,7 @@ class Applied:
     """The reviewed plan, what has been done of it, and what IAM handed back once in this run.
 
     `execute` makes one step's call with the inputs it needs and delivers what comes back: a new
-    device's seed and a Git password go to the secrets file (and the reveal) as soon as IAM returns them.
+    device's seed and a Git password go to the secrets store (and the reveal) as soon as IAM returns them.
     """
 
     iam: IAMClient
@@ -127,18 +131,14 @@ class Applied:
         self.done.append(step)
         if self.delivery is None:
             return
-        try:
-            if isinstance(made, mfa.VirtualDevice):
-                self.device = made
-                self.delivery.device(made, step.target)
-            elif isinstance(made, codecommit.GitCredential):
-                self.git = made
-                self.delivery.put(codecommit_username=made.username, codecommit_password=made.password)
-        except OSError as exc:  # checked before the call (Delivery.ready), and still failed: say what is lost
-            assert made is not None
-            raise self.delivery.lost(made, step.user or step.target, step.action, exc) from None
-        if isinstance(made, codecommit.GitCredential) and self.git_helper_host:
-            git_credential_approve(self.git_helper_host, made.username, made.password)
+        if isinstance(made, mfa.VirtualDevice):
+            self.device = made
+            self.delivery.device(made, step.target)
+        elif isinstance(made, codecommit.GitCredential):
+            self.git = made
+            self.delivery.git(made, step.action)
+            if self.git_helper_host:
+                git_credential_approve(self.git_helper_host, made.username, made.password)
 
     def _enabling(self, step: Step, codes: tuple[str, str] | None) -> tuple[Step, Given]:
         """The device's serial and two codes (made from the seed when generating), checked against the seed."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -344,8 +345,12 @@ def no_unused_initial_keys(user: UserState, row: dict[str, str] | None, late: st
                  _beside(late, reused), (user.arn,))  # fmt: skip
 
 
-def as_report(checks: list[Check]) -> Report:
-    """The table Verify shows: Prowler's verdict, the finding, and the runbook's own reading beside it."""
+def as_report(checks: list[Check], fix: Callable[[Check], str] | None = None) -> Report:
+    """The table Verify shows: Prowler's verdict, the finding, and the runbook's own reading beside it.
+
+    `fix` words each fix for the front end that shows it (default: the check's own).
+    """
+    fix = fix or (lambda c: c.fix)
     rows = [
         (
             c.status,
@@ -353,7 +358,7 @@ def as_report(checks: list[Check]) -> Report:
             c.prowler,
             c.detail
             + (f"  Runbook: {c.reading}." if c.reading else "")
-            + ("" if c.status in ("PASS", "INFO", "N/A") or c.expected else f"  Fix: {c.fix}"),
+            + ("" if c.status in ("PASS", "INFO", "N/A") or c.expected else f"  Fix: {fix(c)}"),
         )
         for c in checks
     ]

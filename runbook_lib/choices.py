@@ -19,25 +19,36 @@ from .secrets import parse_codes
 PasswordMode = Literal["generated", "custom"]
 PasswordSource = Literal["none", "generated", "given", "kept", "ask"]
 """Where the console password comes from: no console access, generated, given (typed, the environment or
-a file), kept (custom asked, none given, and the user already has one), or to be asked of the person."""
+a file), kept (the user already has one and replace_password is off), or to be asked of the person."""
 
 
 @dataclass(frozen=True)
 class Console:
-    """The console-access choice (section 2). `password` is the custom one once accepted, or the generated one."""
+    """The console-access choice (section 2). `password` is the custom one once accepted, or the generated one.
+
+    `replace` says what happens to a password the user already has: kept (False), or replaced by this
+    one (True, `UpdateLoginProfile`). A user without one simply gets this one.
+    """
 
     access: bool
     mode: PasswordMode
     reset_required: bool
     password: str | None = field(default=None, repr=False)
+    replace: bool = False
 
     @classmethod
     def of(cls, params: Parameters) -> Console:
         mode: PasswordMode = "custom" if params.password_mode == "custom" else "generated"
-        return cls(params.console_access, mode, params.password_reset_required)
+        return cls(params.console_access, mode, params.password_reset_required, replace=params.replace_password)
 
 
-def console_from(old: Console, access: bool | None, mode: PasswordMode | None, reset_required: bool | None) -> Console:
+def console_from(
+    old: Console,
+    access: bool | None,
+    mode: PasswordMode | None,
+    reset_required: bool | None,
+    replace: bool | None = None,
+) -> Console:
     """A new choice over the old one; an accepted custom password is kept only while custom stays chosen."""
     new_mode = old.mode if mode is None else mode
     keep = new_mode == "custom" and old.mode == "custom"
@@ -46,6 +57,23 @@ def console_from(old: Console, access: bool | None, mode: PasswordMode | None, r
         mode=new_mode,
         reset_required=old.reset_required if reset_required is None else reset_required,
         password=old.password if keep else None,
+        replace=old.replace if replace is None else replace,
+    )
+
+
+def unused_password(has_password: bool, console: Console, given: bool) -> InputError | None:
+    """The refusal for a password that would be dropped: given on a re-run while the existing one is kept.
+
+    A re-run never accepts input it will not use: replacing is an explicit choice (replace_password),
+    planned as `UpdateLoginProfile` and reviewed like every write.
+    """
+    if not (has_password and console.access and given and not console.replace):
+        return None
+    return InputError(
+        "This user already has a console password, and it is kept: the password given would not be used.",
+        parameter="replace_password",
+        fix="To replace the existing password with it, set replace_password=True (UpdateLoginProfile, shown "
+        "in the review); to keep the existing one, give no password.",
     )
 
 
@@ -98,6 +126,7 @@ def desired(p: Parameters, console: Console, chosen: list[PolicyRef], git_polici
         git_policies=tuple(git_policies),
         password_policy=passwords.CIS_POLICY if p.password_policy == "cis" else None,
         codecommit_reset=p.codecommit_reset,
+        replace_password=console.replace,
         adopt=p.adopt,
     )
 

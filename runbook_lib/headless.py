@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .params import parse
-from .secrets import RUN_ID_ENV, START_DIR_ENV
+from .secrets import RUN_ID_ENV, START_DIR_ENV, files_of_run
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 CREATE = NOTEBOOKS / "create_admin_user.ipynb"
@@ -166,19 +165,21 @@ def execute(
                 holder["sandbox"].stop()
             os.environ.pop("AWS_ENDPOINT_URL", None)
     print(f"runbook: done. Executed notebook: {output}")
-    for path in secrets_files(Path(params.secrets_dir).expanduser(), run_id):
-        print(f"runbook: secrets file (mode 0600, not printed): {path}")
+    if params.secrets_store == "file":
+        for path in secrets_files(Path(params.secrets_dir).expanduser(), run_id):
+            print(f"runbook: secrets file (mode 0600, not printed): {path}")
+    else:
+        print(f"runbook: secrets store: {params.secrets_store} (each entry is named in the summary; none printed)")
     if html:
         print(f"runbook: HTML record: {export_html(output)}")
     return 0
 
 
 def secrets_files(directory: Path, run_id: str) -> list[Path]:
-    """The secrets files of run `run_id` (named `<time>-<user>-<run id>[-n].json` by SecretsFile.for_run)."""
+    """The secrets files run `run_id` wrote to: each file lists the runs that wrote it (SecretsFile)."""
     if not directory.is_dir():
         return []
-    name = re.compile(rf".+-{re.escape(run_id)}(-\d+)?\.json")
-    return sorted(p for p in directory.iterdir() if name.fullmatch(p.name))
+    return files_of_run(str(directory), run_id)
 
 
 def _section_of(notebook: Path, cell_index: int) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .aws import propagating
@@ -22,17 +23,21 @@ if TYPE_CHECKING:
 ISSUER = "Amazon Web Services"
 STEP = 30  # RFC 6238 time step, seconds
 FLOW_TAG = "runbook-mfa-flow"
+ID_TAG = "runbook-device-id"
+"""A random id the device is tagged with and its seed is recorded with: IAM gives a re-created device the same
+serial, so the serial alone cannot tell whose seed a secrets file holds."""
 Flow = Literal["defer", "direct"]
 """How a device is to be enabled: codes in this run ("direct"), or in a later one ("defer")."""
 
 
 @dataclass(frozen=True)
 class VirtualDevice:
-    """A device created but not yet enabled. `seed` is known only to the run that created it."""
+    """A device created but not yet enabled. `seed` is known only to the run that created it (and its secrets file)."""
 
     serial: str
-    seed: str | None = None
+    seed: str | None = field(default=None, repr=False)
     deferred: bool = False
+    device_id: str = ""
 
 
 def otpauth_uri(seed: str, device_name: str, account_id: str) -> str:
@@ -123,6 +128,7 @@ class NamedDevice:
     assigned_to: str = ""
     made_for: str = ""
     deferred: bool = False
+    device_id: str = ""  # the id tag (ID_TAG) a device waiting for codes carries, if any
 
     def tied_to(self, user_name: str) -> bool:
         return user_name in (self.assigned_to, self.made_for)
@@ -142,7 +148,12 @@ def _waiting(iam: IAMClient, serial: str) -> NamedDevice:
     if not ours(tags):  # type: ignore[arg-type]
         return NamedDevice(serial)
     values = {t["Key"]: t["Value"] for t in tags}
-    return NamedDevice(serial, made_for=values.get(USER_TAG, ""), deferred=values.get(FLOW_TAG) == "defer")
+    return NamedDevice(
+        serial,
+        made_for=values.get(USER_TAG, ""),
+        deferred=values.get(FLOW_TAG) == "defer",
+        device_id=values.get(ID_TAG, ""),
+    )
 
 
 def named(iam: IAMClient, device_name: str) -> NamedDevice | None:
@@ -167,20 +178,26 @@ def find_pending(iam: IAMClient, user_name: str) -> list[VirtualDevice]:
         for device in page["VirtualMFADevices"]:
             seen = _waiting(iam, device["SerialNumber"])
             if seen.made_for == user_name:
-                found.append(VirtualDevice(seen.serial, deferred=seen.deferred))
+                found.append(VirtualDevice(seen.serial, deferred=seen.deferred, device_id=seen.device_id))
     return found
 
 
 def create_device(iam: IAMClient, device_name: str, user_name: str, flow: Flow) -> VirtualDevice:
-    """Create the device, tagged with the user it is for; the seed comes back once, here, and never again."""
-    tags = [*TAGS, {"Key": USER_TAG, "Value": user_name}, {"Key": FLOW_TAG, "Value": flow}]
+    """Create the device, tagged with the user it is for and an id of its own; the seed comes back once, here."""
+    device_id = uuid.uuid4().hex
+    tags = [
+        *TAGS,
+        {"Key": USER_TAG, "Value": user_name},
+        {"Key": FLOW_TAG, "Value": flow},
+        {"Key": ID_TAG, "Value": device_id},
+    ]
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=device_name, Tags=tags)["VirtualMFADevice"]  # type: ignore[arg-type]
     seed = (
         device["Base32StringSeed"].decode()
         if isinstance(device["Base32StringSeed"], bytes)
         else str(device["Base32StringSeed"])
     )
-    return VirtualDevice(serial=device["SerialNumber"], seed=seed, deferred=flow == "defer")
+    return VirtualDevice(serial=device["SerialNumber"], seed=seed, deferred=flow == "defer", device_id=device_id)
 
 
 def enable(iam: IAMClient, user_name: str, serial: str, first: str, second: str) -> None:

@@ -12,11 +12,12 @@ import re
 import typing
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 from .aws import sandbox_endpoint
 from .errors import InputError
 from .secrets import check_secret_file, check_secrets_dir, refuse_secret_parameters
+from .stores import STORE_PARAMETERS, StoreKind, StoreSettings, parse_settings
 
 # IAM's rule for user, group and MFA device names (CreateUser: pattern [\w+=,.@-]+, length 1-64).
 NAME_PATTERN = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
@@ -43,6 +44,7 @@ class Parameters:
     password_mode: str = "generated"
     password_file: str = ""
     password_reset_required: bool = False
+    replace_password: bool = False
     policies: list[str] = field(default_factory=lambda: ["AdministratorAccess", "Billing"])
     grant_via: str = "user"
     group_name: str = "Administrators"
@@ -59,6 +61,9 @@ class Parameters:
     profile: str = ""
     region: str = "us-east-1"
     secrets_dir: str = "~/.runbook-secrets"
+    secrets_store: str = STORE_PARAMETERS["secrets_store"]
+    keepass_db: str = STORE_PARAMETERS["keepass_db"]
+    keepass_keyfile: str = STORE_PARAMETERS["keepass_keyfile"]
     confirm: str = ""
     adopt: bool = False
 
@@ -69,6 +74,12 @@ class Parameters:
     @property
     def git_user(self) -> str:
         return self.codecommit_user or self.user_name
+
+    @property
+    def store(self) -> StoreSettings:
+        """Where the run's secrets go (`secrets_store` and its settings), as `parse` checked them."""
+        kind = cast(StoreKind, self.secrets_store)
+        return StoreSettings(kind, self.secrets_dir, self.keepass_db, self.keepass_keyfile)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,6 +153,7 @@ def parse(raw: Mapping[str, Any]) -> Parameters:
         if values[name]:
             values[name] = str(check_secret_file(values[name], name))
     values["secrets_dir"] = str(check_secrets_dir(values["secrets_dir"]))
+    parse_settings(values)  # secrets_store, keepass_db, keepass_keyfile
     if values["target"] == "sandbox":
         sandbox_endpoint()  # an endpoint setting pointing elsewhere is refused before papermill starts
     if values["password_file"] and values["password_mode"] == "generated":

@@ -27,8 +27,9 @@ PHASES: tuple[Phase, ...] = ("account", "user", "mfa", "codecommit")
 
 Action = Literal[
     # the create runbook's writes
-    "UpdateAccountPasswordPolicy", "CreateUser", "CreateLoginProfile", "AttachUserPolicy", "CreateGroup",
-    "AttachGroupPolicy", "AddUserToGroup", "DeleteVirtualMFADevice", "CreateVirtualMFADevice", "EnableMFADevice",
+    "UpdateAccountPasswordPolicy", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile", "AttachUserPolicy",
+    "CreateGroup", "AttachGroupPolicy", "AddUserToGroup", "DeleteVirtualMFADevice", "CreateVirtualMFADevice",
+    "EnableMFADevice",
     "CreateServiceSpecificCredential", "ResetServiceSpecificCredential",
     # the teardown's removals
     "DeleteServiceSpecificCredential", "DeactivateMFADevice", "DeleteLoginProfile", "DeleteAccessKey",
@@ -84,15 +85,18 @@ class Desired:
     git_policies: tuple[PolicyRef, ...] = ()
     password_policy: PasswordPolicy | None = None
     codecommit_reset: str = ""
+    replace_password: bool = False  # an existing console password is replaced (UpdateLoginProfile), not kept
     adopt: bool = False
 
 
 @dataclass
 class Observed:
-    """What IAM holds now, as read by this run.
+    """What IAM holds now, as read by this run, and which waiting devices' seeds the secrets store records.
 
     `pending`: the device named `device_name` when this runbook made it for the user and it waits for
     codes; `device_taken`: whose that device is when it cannot be tied to the user (empty: no such device).
+    `recorded` maps the serial of a waiting device to where the secrets store holds its seed: such a
+    device was delivered (its QR code shown, its seed stored) and is reused, never replaced.
     """
 
     admin: ObservedUser
@@ -101,6 +105,7 @@ class Observed:
     pending: list[VirtualDevice] = field(default_factory=list)
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     codes_available: bool = False
+    recorded: dict[str, str] = field(default_factory=dict)
     device_taken: str = ""
 
 
@@ -172,7 +177,7 @@ def check_grants(d: Desired, o: Observed, steps: list[Step]) -> None:
     """Grant nothing to a user holding access keys (the runbook never makes any), or a password it did not deliver.
 
     Keys are refused even with `adopt`: whoever holds them would get what the run grants, unseen. A
-    console password no secrets file holds is kept only with `adopt=True`, and the review says so.
+    console password the secrets store does not hold is kept only with `adopt=True`, and the review says so.
     """
     for user, parameter, what in _granted(d, o, steps):
         if user.access_keys:
@@ -185,13 +190,13 @@ def check_grants(d: Desired, o: Observed, steps: list[Step]) -> None:
             )
         if user.login_profile and not user.password_delivered and not d.adopt:
             raise ConflictError(
-                f"{user.name} already has a console password that no secrets file in secrets_dir holds: it was set "
-                f"outside this runbook (or by a run with another secrets_dir), and this run would grant {what} to "
+                f"{user.name} already has a console password that the secrets store does not hold: it was set "
+                f"outside this runbook (or by a run with another secrets store), and this run would grant {what} to "
                 "whoever knows it.",
                 parameter=parameter,
                 fix=f"To keep that password, set adopt=True (the review says it is kept). Otherwise delete it "
-                f"(aws iam delete-login-profile --user-name {user.name}) and run again, or point secrets_dir at "
-                "the directory of the run that set it.",
+                f"(aws iam delete-login-profile --user-name {user.name}) and run again, or point secrets_store (and "
+                "secrets_dir, keepass_db or $PASSWORD_STORE_DIR) at the store of the run that set it.",
             )
 
 
@@ -201,10 +206,10 @@ def _keys(user: ObservedUser) -> str:
 
 
 def kept_password(user: ObservedUser) -> str:
-    """What happens to a user's existing console password: kept, and whether a secrets file has it."""
+    """What happens to a user's existing console password: kept, and whether the secrets store has it."""
     if user.password_delivered:
-        return "existing console password kept (set by an earlier run: it is in that run's secrets file)"
-    return "existing console password kept, not in the secrets file"
+        return "existing console password kept (set by an earlier run: it is in the secrets store)"
+    return "existing console password kept, not in the secrets store"
 
 
 def holding_notes(d: Desired, o: Observed) -> list[str]:
@@ -245,16 +250,11 @@ def _user_steps(d: Desired, u: ObservedUser, group: ObservedGroup | None) -> lis
                 f"create IAM user {d.user_name}, tagged managed-by=runbook-first-admin",
             )
         )
+    reset = "must change it at first sign-in" if d.password_reset_required else "no reset required"
     if d.console_access and not u.login_profile:
-        reset = "must change it at first sign-in" if d.password_reset_required else "no reset required"
-        out.append(
-            Step(
-                "user",
-                "CreateLoginProfile",
-                d.user_name,
-                f"console access with a password ({reset})",
-            )
-        )
+        out.append(Step("user", "CreateLoginProfile", d.user_name, f"console access with a password ({reset})"))
+    elif d.console_access and d.replace_password:
+        out.append(Step("user", "UpdateLoginProfile", d.user_name, f"replace the existing console password ({reset})"))
     if d.grant_via == "user":
         for p in d.policies:
             if p.arn not in u.attached:
@@ -278,24 +278,44 @@ def _user_steps(d: Desired, u: ObservedUser, group: ObservedGroup | None) -> lis
                     d.group_name,
                 )
             )
+        for p in d.policies:  # granted directly by an earlier run: the group grants it now (CIS 1.15)
+            if p.arn in u.attached:
+                out.append(
+                    Step(
+                        "user",
+                        "DetachUserPolicy",
+                        d.user_name,
+                        f"detach {p.name} from the user: group {d.group_name} grants it",
+                        p.arn,
+                    )
+                )
     return out
 
 
 def _mfa_steps(d: Desired, o: Observed) -> list[Step]:
+    """Reuse a waiting device whose seed was delivered; replace one whose seed is recorded nowhere.
+
+    A device is usable when its seed is in the secrets store (its QR code can be shown again, its codes
+    checked or computed), when codes are given for it (the person's app has it), or when it waits
+    for the deferred flow's codes. Any other waiting device is deleted and made again, and its
+    review line tells the person to remove an authenticator entry they may have made from it.
+    """
     if o.admin.mfa_serials:
         return []
     out: list[Step] = []
-    reusable = [v for v in o.pending if v.deferred and (o.codes_available or d.mfa_deferred)]
-    stale = [v for v in o.pending if v not in reusable[:1]]
-    for v in stale:
+    usable = [v for v in o.pending if v.serial in o.recorded or o.codes_available or (d.mfa_deferred and v.deferred)]
+    kept = usable[:1]
+    for v in o.pending:
+        if v in kept:
+            continue
+        why = (
+            "a second waiting device"
+            if v in usable
+            else "its seed is in no secrets store, so its QR code cannot be shown again; if an authenticator "
+            "app has an entry for it, remove that entry"
+        )
         out.append(
-            Step(
-                "mfa",
-                "DeleteVirtualMFADevice",
-                v.serial,
-                "delete an unassigned device left by an earlier run (its seed was not delivered)",
-                v.serial,
-            )
+            Step("mfa", "DeleteVirtualMFADevice", v.serial, f"delete a device left by an earlier run ({why})", v.serial)
         )
     if o.device_taken:  # never a device of the user's own: that one is pending
         raise ConflictError(
@@ -303,16 +323,17 @@ def _mfa_steps(d: Desired, o: Observed) -> list[Step]:
             parameter="mfa_device_name",
             fix=f"Choose another mfa_device_name for {d.user_name}.",
         )
-    if reusable:
-        serial = reusable[0].serial
-        if o.codes_available:
+    if kept:
+        v = kept[0]
+        if o.codes_available or not d.mfa_deferred:
+            source = f"its seed is in {o.recorded[v.serial]}" if v.serial in o.recorded else "with your two codes"
             out.append(
                 Step(
                     "mfa",
                     "EnableMFADevice",
                     d.user_name,
-                    f"enable the deferred device {serial} with your two codes",
-                    serial,
+                    f"enable device {v.serial}, made by an earlier run ({source})",
+                    v.serial,
                 )
             )
         return out

@@ -12,18 +12,18 @@ what is pending) are methods here too, so each front end asks the procedure inst
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import checks, choices, codecommit, passwords, policies, users
+from . import checks, choices, codecommit, fixes, mfa, passwords, policies, users
 from .apply import Applied, Given
 from .aws import Connection
 from .choices import Console, PasswordMode, PasswordSource
-from .delivery import MAKES_SECRET, DeliveredDevice, Delivery, Reveal, waiting_device
+from .delivery import MAKES_SECRET, DeliveredDevice, Delivery, PanelPrompt, Reveal, waiting_device
 from .errors import InputError
 from .identity import Preflight, run_preflight
-from .params import PARAMETER_NAMES, Parameters, check_name, parse
+from .mfa import VirtualDevice
+from .params import CHOICES, PARAMETER_NAMES, Parameters, check_name, parse
 from .plan import (
     APPLIED_HEADER,
     Desired,
@@ -37,11 +37,12 @@ from .plan import (
     review_report,
 )
 from .reading import observe, resolve_policies
-from .report import Report
-from .secrets import ensure_private_dir, read_mfa_codes, read_password, refuse_secret_parameters, register
+from .report import MARK, Report
+from .secrets import read_mfa_codes, read_password, refuse_secret_parameters, register
 from .sections import CREATE as SECTIONS
 from .sections import progress
 from .session import caller, open_session, preflight_report, run_sections
+from .stores import DEFAULT_KEEPASS_DB, Account, AskPassword, open_store, parse_settings
 from .summary import summary_report
 
 GIT_POLICY = "AWSCodeCommitPowerUser"
@@ -66,6 +67,8 @@ class Runbook:
     desired: Desired | None = None
     catalogue: list[policies.PolicyRef] | None = None
     codes: tuple[str, str] | None = None
+    finished: dict[str, Report] = field(default_factory=dict)  # a write section's report once it has nothing left
+    front: fixes.Front = "headless"  # who shows the reports: Verify words its fixes in that front end's terms
 
     @property
     def interactive(self) -> bool:
@@ -75,7 +78,53 @@ class Runbook:
     # --- 0 preflight -------------------------------------------------------------------------
 
     def preflight(self) -> Report:
-        return preflight_report(self.pre)
+        """Preflight's findings, and where the secrets will go (or why the store cannot take them yet)."""
+        report = preflight_report(self.pre)
+        mark = MARK["todo"] if self.delivery.locked else MARK["ok"]
+        report.rows = [*report.rows, *((mark, "secrets store", n) for n in self.delivery.notes)]
+        return report
+
+    @property
+    def store_locked(self) -> bool:
+        """The KeePass database waits for the master password a panel asks for: nothing can be written yet."""
+        return self.delivery.locked is not None
+
+    @property
+    def store_creating(self) -> bool:
+        """The locked database does not exist yet: its new master password is typed twice."""
+        return self.delivery.creating
+
+    def choose_store(self, kind: str, keepass_db: str = "", keepass_keyfile: str = "") -> Report:
+        """A panel's choice of where the secrets go, before anything is written; checked as preflight checks it.
+
+        The wizard has no parameters cell, so this is how a person picks `keepass` or `pass` there. A
+        KeePass database that needs its master password is left locked for `unlock_store`.
+        """
+        if self.applied.done:
+            raise InputError(
+                "The secrets store cannot change once this run has written to IAM.",
+                parameter="secrets_store",
+                fix="Keep this store for this run; choose another one when you start the next run.",
+            )
+        keepass = kind == "keepass"
+        params = replace(
+            self.params,
+            secrets_store=kind,
+            keepass_db=(keepass_db.strip() if keepass else "") or DEFAULT_KEEPASS_DB,
+            keepass_keyfile=keepass_keyfile.strip() if keepass else "",
+        )
+        parse_settings(params.as_dict())
+        delivery = open_delivery(params, self.delivery.store.account)
+        delivery.reveal = self.delivery.reveal
+        delivery.store.ready()
+        delivery.check()
+        self.params, self.delivery, self.applied.delivery = params, delivery, delivery
+        return self.preflight()
+
+    def unlock_store(self, password: str, again: str | None = None) -> Report:
+        """The KeePass master password from the preflight panel: the store is checked again with it."""
+        self.delivery.unlock(password, again)
+        return self.preflight()
 
     def recheck_preflight(self) -> Report:
         """Read the caller and the account again (after the person fixed a warning)."""
@@ -89,9 +138,9 @@ class Runbook:
         if name is not None and name != self.params.user_name:
             self.params = replace(self.params, user_name=check_name(name, "user_name"))
             self.desired = None
-            self.delivery.user_name = name  # no secret is delivered before Create
+            self.delivery.rename(name)  # no secret is delivered before Create
         p = self.params
-        self.observed = observe(self.conn.iam, p, self.pre.password_policy, self.pre.account_id)
+        self.observed = observe(self.conn.iam, p, self.pre.password_policy, self.delivery.holds_console)
         check_owners(self.observed, p.adopt)  # the Git user and the group too, before section 2
         u = self.observed.admin
         state = (
@@ -105,8 +154,13 @@ class Runbook:
     def observation(self) -> Observed:
         """What IAM holds for this run, read by section 1 (or now, if it did not run)."""
         if self.observed is None:
-            self.observed = observe(self.conn.iam, self.params, self.pre.password_policy, self.pre.account_id)
+            self.observed = observe(self.conn.iam, self.params, self.pre.password_policy, self.delivery.holds_console)
         return self.observed
+
+    def _recorded(self, observed: Observed) -> Observed:
+        """The waiting devices whose seed a secrets file records: delivered, so reused rather than replaced."""
+        found = {v.serial: self.delivery.recorded(v, self.params.device_name) for v in observed.pending}
+        return replace(observed, recorded={s: d.where for s, d in found.items() if d is not None})
 
     # --- 2 console access --------------------------------------------------------------------
 
@@ -117,36 +171,60 @@ class Runbook:
         reset_required: bool | None = None,
         password: str | None = None,
         confirm: str | None = None,
+        *,
+        replace_password: bool | None = None,
+        password_policy: str | None = None,
     ) -> Report:
         """The console-access choice: the parameters', or what a panel or the terminal passes.
 
         A custom password (typed, or from $RUNBOOK_PASSWORD or password_file) is checked rule by rule.
+        A user who has a password keeps it unless `replace_password`; a password given for a user whose
+        password is kept is refused, never accepted and dropped. `password_policy` ('keep' or 'cis') is
+        the account's policy choice, which the password is checked against.
         """
         if password:
             register(password)
-        chosen = choices.console_from(self.console, access, mode, reset_required)
+        if password_policy is not None and password_policy != self.params.password_policy:
+            if password_policy not in CHOICES["password_policy"]:
+                raise InputError(
+                    f"password_policy={password_policy!r} is not one of {', '.join(CHOICES['password_policy'])}.",
+                    parameter="password_policy",
+                    fix="Choose keep (the account's policy as it is) or cis (length 14, reuse 24).",
+                )
+            self.params = replace(self.params, password_policy=password_policy)
+            self.desired = None
+        chosen = choices.console_from(self.console, access, mode, reset_required, replace_password)
         self.console = replace(chosen, password=None)  # a refused password is not kept
         if not chosen.access:
             progress("console", "no console access requested")
             return Report("Console access: none (console_access=False)")
+        if self.observation().admin.login_profile and not chosen.replace:
+            return self._kept(chosen, choices.typed_password(password, confirm) is not None)
         if chosen.mode == "custom":
             given = choices.typed_password(password, confirm) or chosen.password
             chosen = replace(chosen, password=given if given is not None else self._custom_password())
         rows, how = choices.console_rows(chosen, self.effective_policy, self.params.user_name)
-        kept = self._kept_password()
-        if kept:
-            rows, how = [("console password", kept)], kept
         self.console = chosen
         progress("console", how)
         return Report(f"Console access: {how}", rows)
 
-    def _kept_password(self) -> str:
-        """What section 1 found: an existing console password is kept, not replaced (and not generated)."""
-        u = self.observed.admin if self.observed else None
-        return kept_password(u) if u is not None and u.login_profile else ""
+    def _kept(self, chosen: Console, typed: bool) -> Report:
+        """The user has a console password and it is kept: any password given is refused, not dropped."""
+        given = typed or (chosen.mode == "custom" and read_password(self.params.password_file) is not None)
+        refusal = choices.unused_password(True, chosen, given)
+        if refusal is not None:
+            raise refusal
+        self.console = replace(chosen, password=None)
+        user = self.params.user_name
+        progress("console", "the existing console password is kept")
+        rows = [
+            ("password", f"{user}: {kept_password(self.observation().admin)}; not shown here"),
+            ("to replace it", "replace_password=True: a new password, set by UpdateLoginProfile after the review"),
+        ]
+        return Report("Console access: the existing password is kept", rows)
 
-    def _custom_password(self) -> str | None:
-        """Nothing typed: $RUNBOOK_PASSWORD or password_file; none at all is an error, unless a password is kept."""
+    def _custom_password(self) -> str:
+        """Nothing typed: $RUNBOOK_PASSWORD or password_file; none at all is an error."""
         if self.interactive:
             raise InputError(
                 "Custom password is chosen, but no password was typed.",
@@ -154,7 +232,7 @@ class Runbook:
                 fix="Type the password in both fields, or choose Autogenerated password.",
             )
         found = read_password(self.params.password_file)
-        if found is None and not self.observation().admin.login_profile:
+        if found is None:
             raise InputError(
                 "password_mode is 'custom' but no password was given.",
                 parameter="password_mode",
@@ -167,23 +245,53 @@ class Runbook:
         c = self.console
         if not c.access:
             return "none"
+        if self.has_password and not c.replace:
+            return "kept"
         if c.mode == "generated":
             return "generated"
         if c.password is not None or self.params.password_file or read_password() is not None:
             return "given"
-        return "kept" if self.observation().admin.login_profile else "ask"
+        return "ask"
 
-    def password_rules(self, typed: str, again: str | None = None) -> list[passwords.RuleResult]:
-        """Every rule for a password being typed (and, with `again`, whether both fields match)."""
-        return choices.password_rules(typed, again, self.effective_policy, self.params.user_name)
+    @property
+    def has_password(self) -> bool:
+        """The user already has a console password (a login profile), as section 1 read it."""
+        return self.observation().admin.login_profile
 
-    def console_ready(self, access: bool, mode: PasswordMode, typed: str, again: str) -> bool:
+    def password_rules(
+        self, typed: str, again: str | None = None, password_policy: str | None = None
+    ) -> list[passwords.RuleResult]:
+        """Every rule for a password being typed (and, with `again`, whether both fields match).
+
+        `password_policy` is a choice not yet submitted ('keep' or 'cis'): the rules are those it would set.
+        """
+        return choices.password_rules(typed, again, self.policy_for(password_policy), self.params.user_name)
+
+    def policy_for(self, password_policy: str | None = None) -> passwords.PasswordPolicy:
+        """The password policy a choice ('keep', 'cis', or None: the run's) puts in force."""
+        chosen = self.params.password_policy if password_policy is None else password_policy
+        return passwords.CIS_POLICY if chosen == "cis" else self.pre.password_policy
+
+    def console_ready(
+        self,
+        access: bool,
+        mode: PasswordMode,
+        typed: str,
+        again: str,
+        replace_password: bool = False,
+        password_policy: str | None = None,
+    ) -> bool:
         """Whether a console choice can be submitted as it stands (the panel's button)."""
-        if not access or mode == "generated":
+        if not access:
+            return True
+        has_password = self.observed is not None and self.observed.admin.login_profile  # no read before step 1
+        if has_password and not replace_password:
+            return not (typed or again)  # the password is kept: nothing typed may go unused
+        if mode == "generated":
             return True
         if not typed:
             return self.custom_password_accepted and not again  # keep the accepted password
-        return all(r.ok for r in self.password_rules(typed, again))
+        return all(r.ok for r in self.password_rules(typed, again, password_policy))
 
     @property
     def custom_password_accepted(self) -> bool:
@@ -196,7 +304,7 @@ class Runbook:
 
     @property
     def effective_policy(self) -> passwords.PasswordPolicy:
-        return passwords.CIS_POLICY if self.params.password_policy == "cis" else self.pre.password_policy
+        return self.policy_for()
 
     # --- 3 permissions -----------------------------------------------------------------------
 
@@ -238,7 +346,7 @@ class Runbook:
         """The plan: every write that apply will make, and nothing else (`read_again`: read IAM afresh)."""
         if read_again:
             self.choose_user()
-        observed = replace(self.observation(), codes_available=self._codes_available())
+        observed = replace(self._recorded(self.observation()), codes_available=self._codes_available())
         steps = plan(self.wanted(), observed)  # refuses what the guards refuse, before anything is granted
         self.applied.steps = steps
         unconfirmed = self.params.target == "aws" and self.params.confirm != self.pre.account_id
@@ -257,7 +365,7 @@ class Runbook:
 
     def full_plan(self) -> list[Step]:
         """Every write of the deferred flow's two runs: the plan as if two codes were already given."""
-        return plan(self.wanted(), replace(self.observation(), codes_available=True))
+        return plan(self.wanted(), replace(self._recorded(self.observation()), codes_available=True))
 
     @property
     def steps(self) -> list[Step]:
@@ -288,70 +396,119 @@ class Runbook:
         return made
 
     def _given(self, step: Step) -> Given:
-        """The secrets a step sends: the console password (on disk before the call: never lost), or two codes."""
-        if step.action == "CreateLoginProfile":
-            password = self.console.password
-            if password is None:
-                password = register(passwords.generate(self.effective_policy))
-                self.console = replace(self.console, password=password)
-            try:
-                self.delivery.put(console_password=password)
-            except OSError as exc:
-                raise InputError(
-                    f"The console password could not be written to the secrets directory ({exc.strerror}); "
-                    "CreateLoginProfile was not called.",
-                    parameter="secrets_dir",
-                    fix="Free some space there (or point secrets_dir at a writable directory), then run again.",
-                    step=step.action,
-                ) from None
+        """The secrets a step sends: the console password (in the store before the call: never lost), or two codes."""
+        if step.action in ("CreateLoginProfile", "UpdateLoginProfile"):
+            if self.console.password is None:
+                self.console = replace(self.console, password=register(passwords.generate(self.effective_policy)))
+            password = self.console.password or ""
+            self.delivery.console(password, self.pre.signin_url, step.action)
             return Given(password=password, reset_required=self.console.reset_required)
         if step.action == "EnableMFADevice":
             codes, self.codes = self.codes, None  # codes are single-use: never kept after an attempt
             return Given(codes=codes)
         return Given()
 
+    def _once(self, key: str, phases: tuple[Phase, ...], report: Report) -> Report:
+        """Keep a write section's report once its phases have nothing left: a repeat returns it unchanged."""
+        if not any(self.pending(p) for p in phases):
+            self.finished[key] = report
+        return report
+
     def create(self) -> Report:
-        """Section 5: the account policy, the user, console access and permissions."""
+        """Section 5: the account policy, the user, console access and permissions.
+
+        Called again once done (a second click), it returns the first report: a repeat never changes a result.
+        """
+        if "create" in self.finished:
+            return self.finished["create"]
         made = self.apply("account", "user")
         rows = [s.applied_row() for s in made]
         notes = []
-        if self.console.password is not None and any(s.action == "CreateLoginProfile" for s in made):
-            notes.append(self.delivery.note("The console password", self.interactive))
+        set_password = [s for s in made if s.action in ("CreateLoginProfile", "UpdateLoginProfile")]
+        placed = self.delivery.placed("console")
+        if self.console.password is not None and set_password and placed is not None:
+            if set_password[0].action == "UpdateLoginProfile":
+                notes.append("The console password was replaced (UpdateLoginProfile).")
+            notes.append(self.delivery.note(placed, self.interactive))
         progress("create", f"{len(made)} change(s) made" if made else "nothing to do")
         header = APPLIED_HEADER if made else ()
-        return Report("Created" if made else "Nothing to create: already in place", rows, header, notes)
+        title = "Created" if made else "Nothing to create: already in place"
+        return self._once("create", ("account", "user"), Report(title, rows, header, notes))
 
     def enable_mfa(self) -> Report:
-        """Section 6: create the virtual device and enable it with two consecutive codes."""
+        """Section 6: create the virtual device (or take up the one an earlier run left waiting) and enable it.
+
+        A waiting device whose seed an earlier run delivered is reused: its QR code is shown again from the
+        secrets file, so the entry the person's app already has keeps working.
+        """
         p = self.params
+        if "mfa" in self.finished:
+            self.codes = None  # codes are single-use, and this step is done
+            return self.finished["mfa"]
         if not p.mfa:
             progress("mfa", "skipped (mfa=False)")
-            return Report("MFA: skipped (mfa=False)")
+            return self._once("mfa", ("mfa",), Report("MFA: skipped (mfa=False)"))
         before = "an MFA device" if self.mfa_enabled() else "no MFA device"
+        resumed = self._resume_device()
         made = self.apply("mfa")
         rows = [s.applied_row() for s in made]
         notes = [f"Before this step: {p.user_name} had {before} enabled."]
-        device = self.applied.device
-        if device and device.seed:
-            notes.append(self.delivery.note("The MFA seed, its otpauth URI and QR image", self.interactive))
+        for step in made:
+            if step.action == "DeleteVirtualMFADevice":
+                notes.append(
+                    f"Deleted device {step.arg}, left waiting by an earlier run with its seed recorded nowhere. "
+                    "If your authenticator app has an entry for it, remove that entry: it can never work."
+                )
+        if resumed is not None:
+            notes.append(
+                f"Device {resumed.serial} was made by an earlier run and is reused: its seed is in "
+                f"{resumed.where}, and an authenticator entry made from its QR code keeps working."
+            )
+        placed = self.delivery.placed("mfa")
+        if placed is not None and any(s.action == "CreateVirtualMFADevice" for s in made):
+            notes.append(self.delivery.note(placed, self.interactive))
         if self.mfa_enabled():
             notes.append(f"Now: {p.user_name} signs in with MFA (device {self._serial()}).")
             progress("mfa", "enabled")
         else:
             notes.append("Now: the device is waiting for two codes.")
-            notes.append(
-                "Import the seed into an authenticator app, then run again with "
-                "RUNBOOK_MFA_CODES=<code1>,<code2> (or mfa_codes_file=PATH) to enable the device."
-            )
-            progress("mfa", "device created; waiting for codes (defer)")
-        return Report("MFA", rows, APPLIED_HEADER if rows else (), notes)
+            if self.interactive:
+                notes.append("Scan the QR code with an authenticator app, then enter two consecutive codes it shows.")
+                progress("mfa", "device ready; waiting for two codes")
+            else:
+                notes.append(
+                    "Import the seed into an authenticator app, then run again with "
+                    "RUNBOOK_MFA_CODES=<code1>,<code2> (or mfa_codes_file=PATH) to enable the device."
+                )
+                progress("mfa", "device created; waiting for codes (defer)")
+        return self._once("mfa", ("mfa",), Report("MFA", rows, APPLIED_HEADER if rows else (), notes))
+
+    def _resume_device(self) -> DeliveredDevice | None:
+        """The waiting device the plan reuses, with its seed from the secrets file, once per run.
+
+        Its seed lets this run check the person's codes (or make them, mfa_codes='generate'); a front end
+        that shows secrets gets its QR code again.
+        """
+        reuse = [s for s in self.pending("mfa") if s.action == "EnableMFADevice" and s.arg]
+        if not reuse or (self.applied.device is not None and self.applied.device.serial == reuse[0].arg):
+            return None
+        waiting = next((v for v in self.observation().pending if v.serial == reuse[0].arg), VirtualDevice(reuse[0].arg))
+        found = self.delivery.recorded(waiting, self.params.device_name)
+        if found is None:
+            return None  # the deferred flow: the codes come from the person's app, the seed is not needed
+        self.applied.device = VirtualDevice(found.serial, found.seed, waiting.deferred, waiting.device_id)
+        self.delivery.show_again(found)
+        return found
 
     def submit_codes(self, first: str, second: str) -> Report:
         """Interactive MFA: two codes, each six digits, checked locally against the seed, then the device enabled.
 
         A `CodeError` (not six digits, a typo, swapped, the same code twice, a skewed clock) leaves the
-        device pending, so the person can simply try again with new codes.
+        device pending, so the person can simply try again with new codes. Once MFA is enabled, a repeat
+        returns the report that enabled it.
         """
+        if "mfa" in self.finished:
+            return self.finished["mfa"]
         self.codes = choices.code_pair(first, second)
         return self.enable_mfa()
 
@@ -367,23 +524,26 @@ class Runbook:
         return p.mfa and not seen.mfa_serials
 
     def waiting_device(self) -> DeliveredDevice:
-        """The deferred device an earlier run created, with its seed from that run's secrets file."""
+        """The deferred device an earlier run created for the user, with its seed read back from the secrets store."""
         p = self.params
-        return waiting_device(self.conn.iam, p.user_name, p.device_name, p.secrets_dir, self.pre.account_id)
+        return waiting_device(self.conn.iam, p.user_name, p.device_name, self.delivery)
 
     def git_credentials(self) -> Report:
-        """Section 7: HTTPS Git credentials for CodeCommit, shown once."""
+        """Section 7: HTTPS Git credentials for CodeCommit, shown once (a repeat returns the first report)."""
         p = self.params
+        if "codecommit" in self.finished:
+            return self.finished["codecommit"]
         if not p.codecommit:
             progress("codecommit", "skipped (codecommit=False)")
-            return Report("CodeCommit: skipped (codecommit=False)")
+            return self._once("codecommit", ("codecommit",), Report("CodeCommit: skipped (codecommit=False)"))
         made = self.apply("codecommit")
         rows = [s.applied_row() for s in made]
         notes = []
         git = self.applied.git
-        if git is not None:
+        placed = self.delivery.placed("codecommit")
+        if git is not None and placed is not None:
             notes.append(f"Git user name: {git.username}")
-            notes.append(self.delivery.note("The Git password", self.interactive))
+            notes.append(self.delivery.note(placed, self.interactive))
         notes.append(f"Clone URL: {codecommit.clone_url(p.region)}")
         pending = self.pending("codecommit")
         status = "waiting for MFA" if pending else ("created" if made else "already in place")
@@ -392,18 +552,20 @@ class Runbook:
         if existing:
             # IAM shows a credential's password once; a stop right after the create loses it.
             notes.append(
-                f"Made by an earlier run: its password is in that run's secrets file. If it was lost, "
+                f"Made by an earlier run: its password is where that run put it (its secrets store). If it was lost, "
                 f"run again with codecommit_reset={existing[0]!r} for a new one."
             )
         progress("codecommit", status)
         header = APPLIED_HEADER if rows else ()
-        return Report(f"CodeCommit HTTPS Git credentials: {status}", rows, header, notes)
+        report = Report(f"CodeCommit HTTPS Git credentials: {status}", rows, header, notes)
+        return self._once("codecommit", ("codecommit",), report)
 
     # --- 8 summary, 9 verify -------------------------------------------------------------------
 
     def summary(self) -> Report:
         """Section 8: what was done, what is left, where to sign in, and what stays manual."""
-        report, status = summary_report(self.applied, self.pre, self.params.user_name, self.delivery.path)
+        d = self.delivery
+        report, status = summary_report(self.applied, self.pre, self.params.user_name, d.locations(), d.plain_files())
         progress("summary", status)
         return report
 
@@ -418,7 +580,7 @@ class Runbook:
         results = checks.verify(self.conn.iam, self.params.user_name, known)
         failed = [c.prowler for c in results if c.status == "FAIL"]
         progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
-        return checks.as_report(results)
+        return checks.as_report(results, lambda c: fixes.fix_text(c, self.front, self.params))
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -434,22 +596,31 @@ class Runbook:
         return self.applied.device.serial if self.applied.device else ""
 
     def reveal_to(self, reveal: Reveal) -> None:
-        """A front end that shows secrets once registers here; the secrets file gets them regardless."""
+        """A front end that shows secrets once registers here; the secrets store gets them regardless."""
         self.delivery.reveal = reveal
 
 
-def start(namespace: Mapping[str, Any]) -> Runbook:
-    """Section 0: validate the parameters, check the secrets directory, connect and run preflight.
+def start(namespace: Mapping[str, Any], ask_password: AskPassword | None = None) -> Runbook:
+    """Section 0: validate the parameters, connect, run preflight, and check the secrets store.
 
     `namespace` is the notebook's globals (or any mapping); only the parameter names are read, and
-    any other secret-looking name is refused before it can travel further.
+    any other secret-looking name is refused before it can travel further. `ask_password` is the
+    terminal's prompt for a KeePass master password; the panels ask in their preflight panel, and a
+    headless run has only $RUNBOOK_KEEPASS_PASSWORD and the key file. A store that cannot take the
+    secrets (no `pass`, an uninitialised store, a wrong master password) stops the run here.
     """
     raw = {k: v for k, v in namespace.items() if k in PARAMETER_NAMES}
     refuse_secret_parameters({k: v for k, v in namespace.items() if _user_value(k, v)})
     params = parse(raw)
-    ensure_private_dir(Path(params.secrets_dir).expanduser())
+    delivery = open_delivery(params, Account("", params.user_name, ""), ask_password)
+    delivery.store.ready()  # where the store writes can take a file: refused before any call to AWS
     conn, pre = open_session(params)
-    delivery = Delivery(params.secrets_dir, params.user_name, pre.account_id, pre.signin_url)
+    try:
+        delivery.store.account = Account(pre.account_id, params.user_name, pre.signin_url)
+        delivery.check()
+    except BaseException:
+        conn.close()
+        raise
     applied = Applied(
         conn.iam,
         delivery,
@@ -460,6 +631,17 @@ def start(namespace: Mapping[str, Any]) -> Runbook:
     warnings = "".join(f"; WARNING: {f.message}" for f in pre.findings if f.level == "warn")
     progress("preflight", f"{caller(pre)} ({params.target}){warnings}")
     return run
+
+
+def open_delivery(params: Parameters, account: Account, ask_password: AskPassword | None = None) -> Delivery:
+    """The store the parameters choose, opened for `account` (nothing read or written yet).
+
+    A run with a person at the panels (mfa_codes='prompt') and no prompt of its own gets the panels'
+    prompt: a KeePass database that needs its master password waits for the preflight panel.
+    """
+    panel = PanelPrompt() if params.mfa_codes == "prompt" and ask_password is None else None
+    store = open_store(params.store, account, ask_password=panel or ask_password, qr_png=mfa.qr_png)
+    return Delivery(store, f"https://{codecommit.host(params.region)}", panel)
 
 
 def _user_value(name: str, value: Any) -> bool:

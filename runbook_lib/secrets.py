@@ -9,6 +9,8 @@ is made: by the name of each sensitive field, and by every form of each secret v
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import functools
 import html
 import itertools
@@ -46,6 +48,7 @@ SECRET_KEYS = (
     "console_signin_url",
     "console_password",
     "mfa_serial",
+    "mfa_device_id",
     "mfa_seed",
     "mfa_otpauth_uri",
     "codecommit_username",
@@ -333,6 +336,7 @@ _ALLOWED_NAMES = {
     "password_mode",
     "password_reset_required",
     "password_file",
+    "replace_password",
     "password_policy",
     "mfa_codes",
     "mfa_codes_file",
@@ -341,6 +345,7 @@ _ALLOWED_NAMES = {
     "codecommit_reset",
     "git_credential_helper",
     "secrets_dir",
+    "secrets_store",
 }
 
 # An id IAM hands out and the runbook asks for by value (codecommit_reset): a service-specific
@@ -773,60 +778,156 @@ def _write_private(path: Path, data: bytes, *, replace: bool) -> None:
         raise
 
 
+SECRET_GROUPS: dict[str, tuple[str, ...]] = {
+    "console": ("console_password",),
+    "mfa": ("mfa_serial", "mfa_device_id", "mfa_seed", "mfa_otpauth_uri"),
+    "codecommit": ("codecommit_username", "codecommit_password"),
+}
+"""The secrets that belong together: a later value of one replaces the group as a whole."""
+
+EARLIER = "earlier"  # the secrets file's list of values a later run replaced, oldest first
+RUNS = "runs"  # the run ids that wrote to the file
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the secrets directory: runs adding to one file take turns (fcntl.flock)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    """A secrets file's content; {} when it does not exist, None when it cannot be read as one."""
+    try:
+        values = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    return values if isinstance(values, dict) else None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class SecretsFile:
-    """This run's secrets file: created on the first secret, then kept current as secrets are made.
+    """One user's secrets in one account: one 0600 file, `<user>@<account>.json`, that every run adds to.
 
-    A crash after a write to IAM still leaves the secret it produced on disk.
+    The top level holds the newest value of each secret (what a person copies into a password manager);
+    `earlier` keeps every value a later run replaced (an old console password, a replaced device's seed),
+    with when, so no run ever loses a secret. Runs at once take turns under an exclusive lock on the
+    directory and re-read the file before adding to it; `runs` names each run that wrote, so a run can
+    report its own file. A file that cannot be read is never overwritten: the secret goes to a new file
+    beside it, and `path` says which.
     """
 
     directory: Path
     stem: str
-    values: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None
+    run_id: str = field(default_factory=lambda: os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex[:12])
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
+    path: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.path = self.directory / f"{self.stem}.json"
 
     @classmethod
-    def for_run(cls, directory: str, user_name: str) -> SecretsFile:
-        """Named `<time>-<user>-<run id>.json`: the run id ($RUNBOOK_RUN_ID) ties the file to its run."""
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex[:12]
-        return cls(ensure_private_dir(Path(directory).expanduser()), f"{stamp}-{user_name}-{run_id}")
+    def for_user(cls, directory: str, user_name: str, account_id: str = "") -> SecretsFile:
+        name = f"{user_name}@{account_id}" if account_id else user_name
+        return cls(ensure_private_dir(Path(directory).expanduser()), name)
+
+    for_run = for_user  # the name earlier callers use; every run of a user now shares its file
 
     def put(self, **values: str) -> Path:
-        """Add secrets (and their context) and write the file; return its path."""
-        for key, value in values.items():
+        """Add secrets (and their context) to the file, keeping any value they replace; return its path."""
+        for key in values:
             if key not in SECRET_KEYS:
                 raise KeyError(key)
-            self.values[key] = value
         for key in SECRET_VALUE_KEYS:
             if key in values:
                 register(values[key])
-        data = json.dumps(self.values, indent=2, sort_keys=True).encode() + b"\n"
-        if self.path is None:
-            path = self.directory / f"{self.stem}.json"
+        with _locked(self.directory):
+            current = _read(self.path)
             n = 1
-            while path.exists():
+            while current is None:  # unreadable: leave it as it is, and write beside it
                 n += 1
-                path = self.directory / f"{self.stem}-{n}.json"
-            _write_private(path, data, replace=False)
-            self.path = path
-        else:
-            _write_private(self.path, data, replace=True)
+                self.path = self.directory / f"{self.stem}-{n}.json"
+                current = _read(self.path)
+            for keys in SECRET_GROUPS.values():
+                old = {k: current[k] for k in keys if k in current}
+                if old and any(k in values and values[k] != old.get(k) for k in keys):
+                    current.setdefault(EARLIER, []).append({"replaced": _now(), **old})
+                    for k in keys:
+                        current.pop(k, None)
+            current.update(values)
+            runs = current.setdefault(RUNS, [])
+            if self.run_id not in runs:
+                runs.append(self.run_id)
+            self.values = current
+            _write_private(self.path, json.dumps(current, indent=2, sort_keys=True).encode() + b"\n", replace=True)
         return self.path
 
+    @property
+    def qr_path(self) -> Path:
+        return self.path.with_suffix(".qr.png")
+
     def put_png(self, png: bytes) -> Path:
-        """The QR image beside the JSON file, also 0600."""
-        if self.path is None:
+        """The QR image of the newest device beside the JSON file, also 0600 (its seed stays in the JSON)."""
+        if not self.path.exists():
             raise RuntimeError("write the secrets file before the QR image")
-        target = self.path.with_suffix(".qr.png")
-        _write_private(target, png, replace=target.exists())
-        return target
+        with _locked(self.directory):
+            _write_private(self.qr_path, png, replace=True)
+        return self.qr_path
+
+
+def entries(values: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A secrets file's values, newest first: the top level, then each earlier value, newest first."""
+    top = {k: v for k, v in values.items() if k in SECRET_KEYS}
+    earlier = [e for e in values.get(EARLIER, []) if isinstance(e, dict)]
+    return [top, *reversed(earlier)]
 
 
 def delivered(directory: str) -> list[tuple[Path, dict[str, str]]]:
-    """Every secrets file in `directory` with its values, newest first (a later run looks for a seed here)."""
+    """Every secret value recorded in `directory`, newest file first, with the file that holds it."""
     files = sorted(Path(directory).expanduser().glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
-    return [(path, json.loads(path.read_text())) for path in files]
+    found = []
+    for path in files:
+        values = _read(path)
+        for entry in entries(values or {}):
+            found.append((path, entry))
+    return found
+
+
+def holding(directory: str, user_name: str, account_id: str) -> list[Path]:
+    """Every file in `directory` that still holds a secret of this user in this account, QR images included.
+
+    Older runs wrote one file per run; those count too, whatever their name.
+    """
+    found = []
+    for path in sorted(Path(directory).expanduser().glob("*.json")):
+        values = _read(path) or {}
+        if values.get("user_name") != user_name or values.get("account_id", account_id) != account_id:
+            continue
+        if any(k in e for e in entries(values) for k in SECRET_VALUE_KEYS):
+            found.append(path)
+        if path.with_suffix(".qr.png").exists():
+            found.append(path.with_suffix(".qr.png"))
+    return found
+
+
+def files_of_run(directory: str, run_id: str) -> list[Path]:
+    """The secrets files run `run_id` wrote to (each file lists the runs that wrote it)."""
+    found = []
+    for path in sorted(Path(directory).expanduser().glob("*.json")):
+        values = _read(path) or {}
+        if run_id in values.get(RUNS, []):
+            found.append(path)
+    return found
 
 
 def git_credential_approve(host: str, username: str, password: str) -> None:

@@ -71,8 +71,9 @@ CREATE: tuple[Section, ...] = (
     Section("permissions", 3, "Permissions", "Permissions", "permissions", ("GetPolicy", "ListPolicies")),
     Section("review", 4, "Review", "Review", "review", _USER_READS),  # the panel reads IAM again before it plans
     Section("create", 5, "Create", "Create", "create",
-            ("UpdateAccountPasswordPolicy", "CreateUser", "CreateLoginProfile", "AttachUserPolicy", "CreateGroup",
-             "AttachGroupPolicy", "AddUserToGroup", "GetUser")),  # GetUser: waiting while a new user propagates
+            ("UpdateAccountPasswordPolicy", "CreateUser", "CreateLoginProfile", "UpdateLoginProfile",
+             "AttachUserPolicy", "CreateGroup", "AttachGroupPolicy", "AddUserToGroup", "DetachUserPolicy",
+             "GetUser")),  # GetUser: waiting while a new user propagates
     Section("mfa", 6, "MFA", "MFA", "enable_mfa",
             ("DeleteVirtualMFADevice", "CreateVirtualMFADevice", "EnableMFADevice")),
     Section("codecommit", 7, "CodeCommit", "CodeCommit", "git_credentials",

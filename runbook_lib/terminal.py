@@ -3,10 +3,12 @@
 It is the deferred flow underneath, not a second copy of the procedure. This process only reads: it
 plans, shows preflight and the review, and asks for the password and for a yes. The writes are two
 headless notebook runs, exactly as `runbook run -p mfa_codes defer` makes them: the first creates the
-user and an MFA device (its seed goes to the 0600 secrets file); the QR code is then drawn here, on the
-terminal and nowhere else; the person types two codes, which are checked locally, and the second run
-enables the device and creates the Git credentials. Secrets reach the notebook runs only through
-environment variables, which papermill does not record, so the executed notebooks hold none.
+user and an MFA device (its seed goes to the secrets store, `secrets_store`); the QR code is then drawn
+here, from the seed read back from that store, on the terminal and nowhere else; the person types two
+codes, which are checked locally, and the second run enables the device and creates the Git
+credentials. Secrets reach the notebook runs only through environment variables (the console password,
+the codes, a KeePass master password asked here), which papermill does not record, so the executed
+notebooks hold none.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .runbook import Runbook
 from .runbook import start as start_runbook
 from .secrets import MFA_CODES_ENV, PASSWORD_ENV, register
 from .sections import section_of_cell
+from .stores import KEEPASS_PASSWORD_ENV
 
 CODE_ATTEMPTS = 3  # notebook runs with codes, when IAM refuses codes that were fine locally (expired meanwhile)
 
@@ -44,16 +47,50 @@ def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
     """Review, yes, create (defer), QR and codes, enable: the procedure with a person at the keyboard."""
     raw = {**raw, "mfa_codes": "defer"}
     print("runbook: terminal mode. Review the plan, say yes, then enable MFA with your authenticator app.")
+    master = MasterPassword()
     with shared_sandbox(parse(raw)):
         try:
-            runbook = start_runbook(raw)
+            runbook = start_runbook(raw, master)
         except RunbookError as exc:
             print(f"runbook: nothing was done.\n{exc}", file=sys.stderr)
             return 2
+        except (KeyboardInterrupt, EOFError):
+            print("\nrunbook: stopped; nothing was changed.", file=sys.stderr)
+            return 130
         try:
-            return walk(args, raw, runbook)
+            with environ(master.env()):  # the notebook runs (and the re-plan) open the store with it
+                return walk(args, raw, runbook)
         finally:
             runbook.conn.close()
+
+
+class MasterPassword:
+    """The terminal's prompt for a KeePass master password: getpass, twice for a new database.
+
+    Asked only when neither $RUNBOOK_KEEPASS_PASSWORD nor the key file opens the database, and once
+    per terminal run: the notebook runs get it in their environment, never as a parameter.
+    """
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def __call__(self, db: Path, creating: bool) -> str:
+        if self.value is not None:
+            return self.value
+        print(f"\nThe secrets go into the KeePass database {db}" + (", which is created now." if creating else "."))
+        while True:
+            typed = getpass("New master password (not shown): " if creating else "Master password (not shown): ")
+            if not typed:
+                print("  The master password cannot be empty.")
+                continue
+            if creating and getpass("The same master password again: ") != typed:
+                print("  The two passwords differ; start again.")
+                continue
+            self.value = register(typed)
+            return typed
+
+    def env(self) -> dict[str, str]:
+        return {KEEPASS_PASSWORD_ENV: self.value} if self.value is not None else {}
 
 
 def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int:
@@ -61,7 +98,7 @@ def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int
     try:
         password = prepare(raw, runbook)
         steps = runbook.full_plan()
-        show(review(steps, runbook.holding_notes()))
+        show(review(steps, runbook))
         if not steps:
             print("runbook: nothing to do.")
             return 0
@@ -122,7 +159,7 @@ def write_with_person(args: argparse.Namespace, raw: dict[str, Any], runbook: Ru
     if rc != 0 or not runbook.mfa_waiting():
         return rc if rc != 0 else finish(args, raw, runbook, began, started)
     device = runbook.waiting_device()
-    show_qr(device)
+    show_qr(device, runbook.params.secrets_store == "file")
     for _attempt in range(CODE_ATTEMPTS):
         first, second = ask_codes(device.seed)
         rc, started = run_notebook(args, raw, {**secret_env, MFA_CODES_ENV: f"{first},{second}"})
@@ -195,13 +232,14 @@ def ask_password(runbook: Runbook) -> str:
         return register(password)
 
 
-def review(steps: list[Step], holding: list[str] | None = None) -> Report:
-    """The review, shaped like the notebook's, for the whole terminal run (`holding`: what existing users hold)."""
+def review(steps: list[Step], runbook: Runbook) -> Report:
+    """The review, shaped like the notebook's, for the whole terminal run, with what existing users hold."""
     notes = [
         "The MFA device is enabled with two codes from your app, asked for here after the device is created.",
-        "Secrets go to a mode-0600 file in secrets_dir; the executed notebooks hold none.",
+        *runbook.delivery.notes,
+        "The executed notebooks hold no secret.",
     ]
-    return review_report(steps, (holding or []) + (notes if steps else []))
+    return review_report(steps, runbook.holding_notes() + (notes if steps else []))
 
 
 # --- the notebook runs ---------------------------------------------------------------------------
@@ -219,7 +257,7 @@ def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict
 # --- the QR code and the codes, on the terminal only --------------------------------------------
 
 
-def show_qr(device: DeliveredDevice) -> None:
+def show_qr(device: DeliveredDevice, plain: bool) -> None:
     """The QR code as text art, here only; the setup key stays hidden unless asked for."""
     print("\nScan this QR code with your authenticator app (shown here only, never saved in the notebook):\n")
     print(mfa.qr_text(device.uri))
@@ -227,7 +265,10 @@ def show_qr(device: DeliveredDevice) -> None:
     if answer.strip().lower() == "key":
         grouped = " ".join(re.findall(".{1,4}", device.seed))
         print(f"\nSetup key (time-based, 6 digits, 30 seconds): {grouped}\n")
-    print(f"The seed is also in {device.secrets_path} (mode 0600): delete that file once the app works.")
+    if plain:
+        print(f"The seed is also in {device.where} (mode 0600): delete that file once the app works.")
+    else:
+        print(f"The seed is also in {device.where}.")
 
 
 def ask_codes(seed: str) -> tuple[str, str]:
@@ -261,8 +302,7 @@ def finish(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook, bega
         print(f"  → still to do: {step.action} {step.target}: {step.detail}")
     if not left:
         print("\nrunbook: read back from IAM: the account matches the review; a re-run would change nothing.")
-    directory = Path(runbook.params.secrets_dir).expanduser()
-    files = sorted(str(f) for f in directory.glob("*.json") if f.stat().st_mtime >= began - 1)
+    files = [f for f in runbook.delivery.plain_files() if f.stat().st_mtime >= began - 1]
     if files:
         print("runbook: this run's secrets (mode 0600): move them to a password manager, then delete:")
         print("\n".join(f"  {f}" for f in files))

@@ -42,7 +42,7 @@ class ObservedUser:
     credential_ids: list[str] = field(default_factory=list)
     service_user_name: str = ""
     access_keys: list[str] = field(default_factory=list)
-    password_delivered: bool = False  # its console password is in a secrets file of an earlier run
+    password_delivered: bool = False  # its console password is in the secrets store (an earlier run's)
 
 
 def observe(
@@ -148,6 +148,11 @@ def create_login_profile(iam: IAMClient, name: str, password: str, reset_require
         lambda: iam.create_login_profile(UserName=name, Password=password, PasswordResetRequired=reset_required),
         wait=lambda: _user_exists(iam, name),
     )
+
+
+def update_login_profile(iam: IAMClient, name: str, password: str, reset_required: bool) -> None:
+    """A new console password for a user who has one (replace_password=True)."""
+    iam.update_login_profile(UserName=name, Password=password, PasswordResetRequired=reset_required)
 
 
 def attach_user_policy(iam: IAMClient, name: str, arn: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import stores
 from tests.support.net import BIN, free_port, wait_for
 
 
@@ -42,3 +43,25 @@ def cli_env(tmp_path: Path, served_sandbox: str) -> dict[str, str]:
     )
     (tmp_path / "home").mkdir()
     return env
+
+
+@pytest.fixture(scope="session")
+def gnupg_home() -> Iterator[tuple[Path, str]]:
+    """A throwaway GnuPG home with one passphrase-less key (the `pass` store's tests); its agent is stopped after."""
+    home, fingerprint = stores.new_gnupg_home()
+    try:
+        yield home, fingerprint
+    finally:
+        stores.drop_gnupg_home(home)
+
+
+@pytest.fixture
+def pass_store(gnupg_home: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An initialised password store in tmp_path, for this test's environment only."""
+    stores.require("pass")
+    home, fingerprint = gnupg_home
+    store = tmp_path / "password-store"
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    monkeypatch.setenv("PASSWORD_STORE_DIR", str(store))
+    subprocess.run(["pass", "init", fingerprint], capture_output=True, check=True)
+    return store

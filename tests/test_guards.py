@@ -167,7 +167,7 @@ def test_a_user_tagged_as_ours_holding_a_password_no_secrets_file_has_needs_adop
 
     run = account.run(until="review", adopt=True, **params)
     review = text(run.review())
-    assert f"{name}: existing console password kept, not in the secrets file" in review, review
+    assert f"{name}: existing console password kept, not in the secrets store" in review, review
     if parameter == "user_name":
         console = text(run.console_access())
         assert "generated" not in console and "existing console password kept" in console, console

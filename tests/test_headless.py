@@ -69,15 +69,15 @@ def test_the_kernel_is_private_works_in_the_start_dir_and_keeps_no_history(
 
 
 def test_secrets_files_lists_only_the_given_runs_files(tmp_path: Path) -> None:
-    """Files are tied to a run by the id in their name, not by time: a newer file of another run is not ours."""
-    names = [
-        "20260101T000000000001Z-alice-aaaaaaaaaaaa.json",
-        "20260101T000000000002Z-alice-aaaaaaaaaaaa-2.json",
-        "20260101T000000000001Z-alice-aaaaaaaaaaaa.qr.png",
-        "20260101T000000000003Z-alice-bbbbbbbbbbbb.json",
-        "20260101T000000000004Z-aaaaaaaaaaaa-cccccccccccc.json",  # a user named like our run id
-    ]
-    for name in names:
-        (tmp_path / name).write_text("{}")
-    os.utime(tmp_path / names[3], (0, 0))  # older than ours: time does not matter either way
-    assert [p.name for p in headless.secrets_files(tmp_path, "aaaaaaaaaaaa")] == names[:2]
+    """A file is the run's when it lists the run id, whatever its time or name: a newer file of another run is not."""
+    files = {
+        "alice@111111111111.json": ["aaaaaaaaaaaa"],
+        "bob@111111111111.json": ["bbbbbbbbbbbb", "aaaaaaaaaaaa"],
+        "carol@111111111111.json": ["bbbbbbbbbbbb"],
+        "aaaaaaaaaaaa@111111111111.json": ["cccccccccccc"],  # a user named like our run id
+    }
+    for name, runs in files.items():
+        (tmp_path / name).write_text(json.dumps({"runs": runs}))
+    os.utime(tmp_path / "carol@111111111111.json", (0, 0))  # older than ours: time does not matter either way
+    found = [p.name for p in headless.secrets_files(tmp_path, "aaaaaaaaaaaa")]
+    assert found == ["alice@111111111111.json", "bob@111111111111.json"]

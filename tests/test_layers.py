@@ -15,9 +15,9 @@ PACKAGE = ROOT / "runbook_lib"
 LAYERS = {
     "front end": ["__init__", "cli", "headless", "terminal", "notebook", "ui"],
     "procedure": ["runbook", "teardown", "plan", "apply", "choices", "reading", "delivery", "summary", "session",
-                  "sections"],
+                  "fixes", "sections"],
     "IAM calls": ["identity", "users", "mfa", "codecommit", "policies", "passwords", "checks"],
-    "foundations": ["aws", "secrets", "params", "sandbox"],
+    "foundations": ["aws", "secrets", "params", "stores", "sandbox"],
     "base": ["errors", "report"],
 }  # fmt: skip
 RANK = {top: rank for rank, names in enumerate(reversed(LAYERS.values())) for top in names}

@@ -8,7 +8,8 @@ import ipywidgets as widgets
 
 from .. import codecommit, mfa
 from ..report import Report
-from .frame import Panel, Reveal, SecretField, Widget, banner, labelled, qr_image
+from . import fields
+from .frame import Panel, Reveal, SecretField, Widget, banner, copy_of, labelled, qr_image
 
 
 class MfaPanel(Panel):
@@ -23,11 +24,12 @@ class MfaPanel(Panel):
     def build(self) -> list[Widget]:
         self.qr = qr_image()
         self.key = SecretField("mfa_seed", "Secret key", show="Show secret key", hide="Hide secret key")
-        self.code1 = labelled(widgets.Text(placeholder="6 digits"), "rb-code1", "MFA code 1")
-        self.code2 = labelled(widgets.Text(placeholder="the next code, 6 digits"), "rb-code2", "MFA code 2")
-        self.enable = widgets.Button(description="Enable MFA", button_style="primary")
+        self.code1 = labelled(fields.Text(placeholder="6 digits"), "rb-code1", "MFA code 1")
+        self.code2 = labelled(fields.Text(placeholder="the next code, 6 digits"), "rb-code2", "MFA code 2")
+        self.enable = fields.ActionButton(description="Enable MFA", button_style="primary")
         self.enable.add_class("rb-enable-mfa")
-        self.enable.on_click(lambda _: self.submit())
+        self.codes = fields.Gate(self.enable, [self.code1, self.code2])
+        self.enable.on_click(lambda _: self.press_enable())
         self.verdict = widgets.HTML()  # the codes' diagnosis, next to the fields
         self.verdict.add_class("rb-verdict")
         self.device = widgets.VBox(
@@ -52,6 +54,13 @@ class MfaPanel(Panel):
             self.submits(code, self.enable)  # Enter in a code field enables, as the button does
         return []
 
+    def reads(self) -> list[Widget]:
+        return []  # Assign reads no field; Enable MFA reads the two codes, through its own gate
+
+    def press_enable(self) -> None:
+        """Enable MFA (a click, or Enter in a code field): with the two codes exactly as typed, once."""
+        self.press(self.submit, self.codes, lambda: self.seed_value is not None, self.verdict)
+
     def pending(self) -> bool:
         return bool(self.run.pending("mfa"))
 
@@ -61,6 +70,9 @@ class MfaPanel(Panel):
 
     def can_act(self) -> bool:
         return self.seed_value is None
+
+    def not_ready(self) -> str:
+        return "The device is on the page: enter two consecutive codes from your app."
 
     def act(self) -> None:
         report = self.attempt("Creating the virtual MFA device…", self.run.enable_mfa)
@@ -72,7 +84,14 @@ class MfaPanel(Panel):
             self.key.fill(seed)
             self.qr.value = mfa.qr_png(uri)
             self.device.layout.display = ""
-            self.status.value = "Device created. Scan the code, then enter two consecutive codes."
+            made = any(row[1] == "CreateVirtualMFADevice" for row in report.rows)
+            self.status.value = (
+                "Device created. Scan the code, then enter two consecutive codes."
+                if made
+                else "This device was made by an earlier run: if your app already has it, enter two codes from "
+                "that entry; if not, scan the code first."
+            )
+            self.show(report)
             self.sync()
         elif not self.pending():  # skipped, or enabled already
             self.finished(report)
@@ -152,12 +171,11 @@ class CodeCommitPanel(Panel):
         secret = self.wizard.take("codecommit_password")
         git = run.applied.git
         if secret is not None and git is not None:
-            path = run.delivery.path or "the secrets file"
             self.reveal = Reveal(
                 "codecommit_password",
                 "Git password",
                 secret,
-                f"Dismissed: the Git password is no longer on this page. A copy is in {path} (mode 0600).",
+                f"Dismissed: the Git password is no longer on this page. {copy_of(run, 'codecommit')}",
             )
             user = widgets.HTML(f"Git user name: <code class='rb-git-user'>{html.escape(git.username)}</code>")
             self.reveal_box.children = (user, self.reveal.box)

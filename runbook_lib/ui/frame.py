@@ -8,7 +8,7 @@ time, and Back and Next; the other cells show nothing. `paged_here` tells the tw
 Secrets. A widget's value travels to the kernel and is saved with the widget state, so every
 widget that holds a secret (the password fields, the reveal-once fields, the QR image, the seed,
 the MFA codes) is emptied as soon as the secret has been used or dismissed, and no secret is ever
-written into an HTML widget or a cell's output. The secrets file (mode 0600) keeps the copy.
+written into an HTML widget or a cell's output. The secrets store (`secrets_store`) keeps the copy.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from ..errors import RunbookError
 from ..report import Report
 from ..secrets import REDACTOR
 from ..sections import CREATE, section
+from ..stores import Secret
+from .fields import TOKEN, ActionButton, Gate
 
 if TYPE_CHECKING:
     from ..runbook import Runbook
@@ -93,8 +95,9 @@ class Wizard:
         self.paged = paged
         self.raw = dict(raw if raw is not None else (run.params.as_dict() if run else {}))
         self.failure = failure
-        self.done: set[str] = {"preflight"} if run else set()  # start ran preflight before any panel exists
-        self.panels: dict[str, Panel] = {}
+        # rb.start ran preflight before any panel exists; a KeePass store may still wait for its master password
+        self.done: set[str] = {"preflight"} if run is not None and not run.store_locked else set()
+        self.panels = BuiltPanels(self)
         self.slots: dict[str, Widget] = {}
         self.placeholders: dict[str, Widget] = {}
         self.tracker = widgets.HTML()
@@ -106,6 +109,7 @@ class Wizard:
         self.reading: threading.Thread | None = None
         if run is not None:
             run.reveal_to(self._receive)
+            run.front = "panels"  # Verify words its fixes as the panels' controls
         # The wizard's own frame: the tracker once, the step on view, and Back and Next.
         self.viewing = ORDER[0]
         self.stage = widgets.VBox()
@@ -151,9 +155,10 @@ class Wizard:
         """
         return name == ORDER[0] or (self.current is not None and self.ready(name))
 
-    def build(self, name: str) -> None:
+    def build(self, name: str, *, now: bool = False) -> None:
+        """The slot's panel (or, while the step waits, its placeholder); `now`: the panel, waiting or not."""
         old = self.panels.pop(name, None)
-        if self.buildable(name):
+        if self.buildable(name) or (now and self.current is not None):
             self.panels[name] = self.factories[name](self)
             self.slots[name].children = (self.panels[name].box,)
             waiting = self.placeholders.pop(name, None)
@@ -189,8 +194,9 @@ class Wizard:
         """A new run (another target, or a first one after a failed start): every later panel anew."""
         old, self.current, self.failure = self.current, run, None
         run.reveal_to(self._receive)
+        run.front = "panels"
         self.raw = run.params.as_dict()
-        self.done = {"preflight"}
+        self.done = set() if run.store_locked else {"preflight"}
         self.inbox.clear()
         self.results.clear()
         self.viewing = ORDER[0]
@@ -320,6 +326,24 @@ class Wizard:
                 self.panels[ORDER[0]].focus()
 
 
+class BuiltPanels(dict[str, "Panel"]):
+    """The panels built so far; asking for a waiting step's panel by name builds it then (as code and tests
+    that drive the panels expect), while iterating or `get` leaves the waiting steps as they are."""
+
+    def __init__(self, wizard: Wizard) -> None:
+        super().__init__()
+        self.wizard = wizard
+
+    def __missing__(self, name: str) -> Panel:
+        if name not in self.wizard.slots or self.wizard.current is None:
+            raise KeyError(name)
+        self.wizard.build(name, now=True)
+        self.wizard.refresh()
+        if name not in self:
+            raise KeyError(name)
+        return dict.__getitem__(self, name)
+
+
 # --- the panel frame ---------------------------------------------------------------------------------
 
 
@@ -333,16 +357,17 @@ class Panel:
 
     def __init__(self, wizard: Wizard) -> None:
         self.wizard = wizard
-        self.busy = False
+        self.busy = False  # from a press until its action is over: a repeated press is ignored
+        self.quiet = False  # the panel itself is setting its fields: not an edit by the person
         self.error: Exception | None = None  # what the last `working` block failed with
         self.turned = False  # on_turn ran for the step's current turn
         level = "h2" if wizard.paged else "h3"  # the wizard's page has its own h1; the notebook its own h2s
         self.title = widgets.HTML(
             f"<{level} class='rb-heading'>{html.escape(section(self.name).heading)}</{level}><p>{self.intro}</p>"
         )
-        self.button = widgets.Button(description=self.action, button_style="primary")
+        self.button = ActionButton(description=self.action, button_style="primary")
         self.button.add_class("rb-action")
-        self.button.on_click(lambda _: self.act())
+        self.button.on_click(lambda _: self.press())
         self.status = widgets.HTML()
         self.status.add_class("rb-status")
         self.result = widgets.HTML()
@@ -362,6 +387,9 @@ class Panel:
         self.box.add_class("rb-panel")
         self.box.add_class(f"rb-panel-{self.name}")
         self.body.children = tuple(self.build())
+        self.gate = Gate(self.button, self.reads())
+        for field in self.reads():
+            field.observe(lambda _: self.edited(), names="value")
         for field in self.inputs:
             if getattr(field, "_rb_submits", None) is None:  # a panel may have sent Enter elsewhere
                 self.submits(field, self.button)
@@ -385,6 +413,14 @@ class Panel:
     def can_act(self) -> bool:
         """Whether the button may be clicked now, beyond it being this step's turn."""
         return True
+
+    def not_ready(self) -> str:
+        """Why a press did nothing, when `can_act` says no once the fields are in."""
+        return "Complete the fields above first."
+
+    def reads(self) -> list[Widget]:
+        """The fields the button's action reads (made with `ui.fields`, so the page can confirm them)."""
+        return [w for w in self.inputs if w.has_trait(TOKEN)]
 
     # --- shared behaviour ---------------------------------------------------------------------
 
@@ -435,6 +471,55 @@ class Panel:
             self.status.value = (
                 f"<span class='rb-wait'>Waiting for step {html.escape(section(first).heading)} to be done.</span>"
             )
+
+    def press(
+        self,
+        action: Callable[[], None] | None = None,
+        gate: Gate | None = None,
+        ready: Callable[[], bool] | None = None,
+        status: Widget | None = None,
+    ) -> None:
+        """A click on the button (or Enter in a field): act on exactly what the page shows, once.
+
+        The panel is busy from the press on, so a second press (a double click, Enter then a click) is
+        ignored; the action runs when the page has sent every field it reads (`fields.Gate`), and only
+        if the fields, as they now are, allow it.
+        """
+        if self.busy or not self.open:
+            return
+        line = self.status if status is None else status
+        self.busy = True
+        self.sync()
+
+        def go() -> None:
+            try:
+                if (ready or self.can_act)():
+                    (action or self.act)()
+                else:
+                    line.value = f"<span class='rb-note'>{html.escape(self.not_ready())}</span>"
+            finally:
+                self.busy = False
+                self.sync()
+
+        def lost() -> None:
+            self.busy = False
+            line.value = (
+                "<div class='rb-error'><b>The page did not send its fields in time, so nothing was done.</b>"
+                "<br>Fix: check the connection to the notebook server, then press again.</div>"
+            )
+            self.sync()
+
+        (gate or self.gate).request(go, lost)
+
+    def edited(self) -> None:
+        """The person changed a field after the step was done: the step is to be done again, before Create."""
+        w = self.wizard
+        if self.busy or self.quiet or self.name not in w.done or w.settled(self.name):
+            return
+        w.reopen(self.name)
+        self.status.value = (
+            f"<span class='rb-note'>Changed: press {html.escape(self.action)} to use what is shown.</span>"
+        )
 
     def turn(self) -> None:
         if not self.turned:
@@ -508,6 +593,12 @@ def unexpected_html(exc: Exception) -> str:
 
 def failure_html(exc: Exception) -> str:
     return error_html(exc) if isinstance(exc, RunbookError) else unexpected_html(exc)
+
+
+def copy_of(run: Runbook, secret: Secret) -> str:
+    """Where the store put this run's secret of one kind ('console', 'mfa', 'codecommit'), for a dismissed reveal."""
+    placed = run.delivery.placed(secret)
+    return f"Where it went: {placed.describe()}." if placed is not None else ""
 
 
 def banner(text: str) -> str:
@@ -603,7 +694,7 @@ class Reveal:
         self.dismiss.on_click(lambda _: self.close())
         self.note = widgets.HTML(
             "<b>Shown once.</b> Save it in your password manager now; after you dismiss it, "
-            "it is gone from this page (a copy stays in the secrets file)."
+            "it is gone from this page (the secrets store keeps it, unless the summary says otherwise)."
         )
         self.box = widgets.VBox([self.note, self.field.box, self.dismiss])
         self.box.add_class("rb-reveal")

@@ -6,7 +6,8 @@ import html
 
 import ipywidgets as widgets
 
-from .frame import SPINNER, Panel, Reveal, Widget, labelled
+from . import fields
+from .frame import SPINNER, Panel, Reveal, Widget, copy_of, labelled
 
 
 class ReviewPanel(Panel):
@@ -22,7 +23,7 @@ class ReviewPanel(Panel):
         self.planned = False
         self.button.button_style = "danger" if self.run.params.target == "aws" else "primary"
         account = self.run.pre.account_id
-        self.confirm = labelled(widgets.Text(placeholder=account), "rb-confirm-account", "Type the account id")
+        self.confirm = labelled(fields.Text(placeholder=account), "rb-confirm-account", "Type the account id")
         self.confirm.observe(lambda _: self.sync(), names="value")
         warning = widgets.HTML(
             f"<b>This is real AWS account {html.escape(account)}.</b> Type its id to confirm, then Create."
@@ -47,6 +48,12 @@ class ReviewPanel(Panel):
         if not self.planned:
             return True  # "Plan again", after a failed plan
         return self.run.params.target != "aws" or self.confirm.value.strip() == self.run.pre.account_id
+
+    def not_ready(self) -> str:
+        return f"Type the account id {self.run.pre.account_id} to confirm that this account is to be changed."
+
+    def edited(self) -> None:
+        """The account id is a confirmation, not a choice: typing it changes no step."""
 
     def act(self) -> None:
         if not self.planned:
@@ -90,12 +97,11 @@ class CreatePanel(Panel):
         secret = self.wizard.take("console_password")
         if secret is not None:
             run = self.run
-            path = run.delivery.path or "the secrets file"
             self.reveal = Reveal(
                 "console_password",
                 "Console password",
                 secret,
-                f"Dismissed: the password is no longer on this page. A copy is in {path} (mode 0600).",
+                f"Dismissed: the password is no longer on this page. {copy_of(run, 'console')}",
             )
             self.reveal_box.children = (
                 widgets.HTML(f"Sign in at <code>{html.escape(run.pre.signin_url)}</code> as "

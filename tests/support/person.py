@@ -132,7 +132,7 @@ class Person:
             self.audits.check(self.page, step)
             return
         name = STEPS[int(step.split()[0])]  # "6 mfa, QR code" -> mfa
-        self.panel(name).scroll_into_view_if_needed()
+        built(self.page, name).scroll_into_view_if_needed()
         self.audits.check(self.page, step, [f".rb-panel-{name}"])
 
     def click(self, name: str, button: str, done: str, label: str = "") -> float:
@@ -151,7 +151,8 @@ class Person:
             expect(self.page.locator(".rb-panel")).to_have_count(1)
             expect(tracker_state(self.page, name)).to_have_attribute("aria-current", "step")
         else:
-            self.panel(name).scroll_into_view_if_needed()
+            expect(built(self.page, name)).to_be_visible()
+            built(self.page, name).scroll_into_view_if_needed()
 
     def next(self, to: str) -> None:
         if self.wizard:
@@ -166,8 +167,39 @@ def panel(page: Any, name: str) -> Any:
     return page.locator(f".rb-panel-{name}")
 
 
+def built(page: Any, name: str) -> Any:
+    """The step's panel itself, not the line that stands in for it while the step waits."""
+    return page.locator(f".rb-panel-{name}.widget-box")
+
+
 def tracker_state(page: Any, step: str) -> Any:
     return page.locator(f".rb-tracker li[data-step='{step}']").first
+
+
+def go_to(page: Any, name: str) -> None:
+    """Bring step `name` on view: in the wizard with Next or Back (as far as they go), in JupyterLab by scrolling."""
+    if page.locator(".rb-wizard").count() == 0:
+        expect(built(page, name)).to_be_visible()
+        built(page, name).scroll_into_view_if_needed()
+        return
+    for _ in STEPS:
+        expect(page.locator(".rb-wizard .rb-spin")).to_have_count(0)  # no step at work: the view is where it stays
+        viewed = page.locator(".rb-tracker li[aria-current='step']").get_attribute("data-step")
+        if viewed == name:
+            expect(page.locator(f".rb-stage .rb-panel-{name}")).to_be_visible()
+            return
+        towards = "Next" if STEPS.index(name) > STEPS.index(str(viewed)) else "Back"
+        move = page.locator(".rb-nav").get_by_role("button", name=towards)
+        expect(move, f"step {name} cannot be viewed from step {viewed}: {towards} is disabled").to_be_enabled()
+        move.click()  # the wizard may also move by itself (after Create): read where it is, again
+        expect(page.locator(".rb-tracker li[aria-current='step']")).not_to_have_attribute("data-step", str(viewed))
+    raise AssertionError(f"step {name} never came on view")
+
+
+def click(page: Any, name: str, button: str) -> None:
+    """Go to step `name` (see `go_to`) and click its button."""
+    go_to(page, name)
+    panel(page, name).get_by_role("button", name=button, exact=True).click()
 
 
 def read_qr(png: bytes) -> str:

@@ -1,0 +1,84 @@
+"""Terminal mode with a KeePass secrets store, through a real pseudo-terminal (issue 17).
+
+The terminal asks for a new database's master password twice (getpass), hands it to its two notebook
+runs in their environment only, draws the QR code from the seed it reads back from the database, and
+leaves no JSON or PNG anywhere: every secret is in the database, as keepassxc-cli reads it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pexpect
+import pyotp
+import pytest
+
+from tests.support.stores import MASTER, files_under, kpcli, leaks, read_all, require
+from tests.support.terminal_screen import decode, qr_lines
+
+pytestmark = pytest.mark.slow
+
+RUNBOOK = Path(sys.executable).parent / "runbook"
+QR_HEADING = "Scan this QR code with your authenticator app"
+NOTEBOOK_RUN = 180  # seconds: a papermill run starts a kernel
+
+
+def test_terminal_mode_asks_a_new_databases_master_password_twice_and_fills_it(
+    tmp_path: Path, served_sandbox: str
+) -> None:
+    require("keepassxc-cli")
+    db = tmp_path / "vault" / "aws.kdbx"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RUNBOOK_"))}
+    env.update(HOME=str(tmp_path), AWS_ENDPOINT_URL=served_sandbox, TMPDIR=str(tmp_path))
+    args = ["run", "--output-dir", str(tmp_path / "runs"), "-p", "mfa_codes", "prompt", "-p", "user_name", "tty-kp"]
+    args += ["-p", "secrets_store", "keepass", "-p", "keepass_db", str(db)]
+    log = io.StringIO()
+    child = pexpect.spawn(str(RUNBOOK), args, env=env, encoding="utf-8", timeout=60, dimensions=(60, 160), cwd=tmp_path)
+    child.logfile_read = log
+
+    child.expect_exact(f"The secrets go into the KeePass database {db}, which is created now.")
+    child.expect_exact("New master password (not shown): ")
+    child.sendline(MASTER)
+    child.expect_exact("The same master password again: ")
+    child.sendline(MASTER + "-typo")
+    child.expect_exact("The two passwords differ; start again.")
+    for prompt in ("New master password (not shown): ", "The same master password again: "):
+        child.expect_exact(prompt)
+        child.sendline(MASTER)
+    child.expect_exact("Type yes to go on")
+    assert f"Secrets go into a new KeePass database {db} (KDBX 4)" in log.getvalue()
+    assert not db.exists(), "nothing is written before the yes"
+    child.sendline("yes")
+
+    child.expect_exact("Press Enter once the app shows the account", timeout=NOTEBOOK_RUN)
+    uri = decode(qr_lines(log.getvalue(), QR_HEADING))
+    group = f"AWS/{uri.split('%40')[1].split('?')[0]}"
+    assert kpcli(db, "show", "-s", "-a", "otp", f"{group}/tty-kp MFA").strip() == uri  # drawn from the database
+    child.sendline("")
+    child.expect_exact(f"The seed is also in {db}, entry {group}/tty-kp MFA.")
+    seed = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)["secret"][0]
+    totp = pyotp.TOTP(seed)
+    now = time.time()
+    for prompt, code in (("First code (not shown): ", totp.at(now - 30)), ("Next code (not shown): ", totp.at(now))):
+        child.expect_exact(prompt)
+        child.sendline(code)
+    child.expect(pexpect.EOF, timeout=NOTEBOOK_RUN)
+    child.close()
+    screen = log.getvalue()
+    assert child.exitstatus == 0, screen
+    assert "step 6 MFA: enabled" in screen and "a re-run would change nothing" in screen
+
+    show = ["show", "-s", "-a", "Password"]
+    console = kpcli(db, *show, f"{group}/tty-kp console").strip()
+    git = kpcli(db, *show, f"{group}/tty-kp CodeCommit").strip()
+    assert console and git
+    assert [str(p) for p in files_under(tmp_path) if p.suffix in (".json", ".png")] == []
+    secrets = {"master password": MASTER, "console password": console, "Git password": git, "seed": seed, "uri": uri}
+    places = read_all(p for p in files_under(tmp_path) if p != db)
+    places["screen"] = screen.encode()
+    assert leaks(places, secrets) == []
