@@ -39,8 +39,7 @@ from .plan import (
 from .reading import observe, resolve_policies
 from .report import MARK, Report
 from .secrets import read_mfa_codes, read_password, refuse_secret_parameters, register
-from .sections import CREATE as SECTIONS
-from .sections import progress
+from .sections import CREATE as SECTIONS, progress
 from .session import caller, open_session, preflight_report, run_sections
 from .stores import DEFAULT_KEEPASS_DB, Account, AskPassword, open_store, parse_settings
 from .summary import summary_report

@@ -34,8 +34,7 @@ from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, review_report
 from .report import Report
-from .runbook import Runbook
-from .runbook import start as start_runbook
+from .runbook import Runbook, start as start_runbook
 from .secrets import MFA_CODES_ENV, PASSWORD_ENV, register
 from .sections import section_of_cell
 from .stores import KEEPASS_PASSWORD_ENV
