@@ -16,8 +16,7 @@ import pyotp
 import pytest
 
 from runbook_lib import mfa, ui
-from runbook_lib.runbook import Runbook, run_headless
-from runbook_lib.runbook import start as start_run
+from runbook_lib.runbook import Runbook, run_headless, start as start_run
 from runbook_lib.sections import CREATE
 
 GOOD = "Tr1cky-Kernel-Pass!"
