@@ -487,7 +487,8 @@ class Runbook:
         if existing:
             # IAM shows a credential's password once; a stop right after the create loses it.
             notes.append(
-                f"Made by an earlier run: its password is in that run's secrets file. If it was lost, "
+                f"Made by an earlier run: its password is in your secrets file in {self.params.secrets_dir}. "
+                "If it was lost, "
                 f"run again with codecommit_reset={existing[0]!r} for a new one."
             )
         progress("codecommit", status)
@@ -504,17 +505,25 @@ class Runbook:
         return report
 
     def verify(self) -> Report:
-        """Read the account back and report the auditors' controls (CIS v3.0 / Prowler)."""
+        """The auditors' controls read back (CIS v3.0 / Prowler), each fix in this front end's terms."""
+        results = self.controls()
+        failed = [c.prowler for c in results if c.status == "FAIL"]
+        progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
+        return checks.as_report(results, self.fix)
+
+    def controls(self) -> list[checks.Check]:
+        """The auditors' controls, read back from IAM (what preflight read and this run did not change, it reuses)."""
         changed_policy = any(s.action == "UpdateAccountPasswordPolicy" for s in self.applied.done)
         known = checks.Known(
             root_mfa=self.pre.root_mfa,
             root_access_keys=self.pre.root_access_keys,
             password_policy=None if changed_policy else self.pre.password_policy,
         )
-        results = checks.verify(self.conn.iam, self.params.user_name, known)
-        failed = [c.prowler for c in results if c.status == "FAIL"]
-        progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
-        return checks.as_report(results, lambda c: fixes.fix_text(c, self.front, self.params))
+        return checks.verify(self.conn.iam, self.params.user_name, known)
+
+    def fix(self, check: checks.Check) -> str:
+        """A failing control's fix, as the front end showing it can carry it out (`fixes.fix_text`)."""
+        return fixes.fix_text(check, self.front, self.params)
 
     # --- helpers -----------------------------------------------------------------------------
 
