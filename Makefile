@@ -22,9 +22,10 @@ runtime: $(UV)
 testenv: $(UV)
 	@$(SYNC) --group test -q
 
-## lock: refresh uv.lock after changing pyproject.toml
+## lock: refresh uv.lock after changing pyproject.toml, and requirements.txt from it (pip, conda, CloudShell)
 lock: $(UV)
 	$(UV) lock --upgrade
+	$(UV) export --frozen --no-dev --no-emit-project -q -o requirements.txt
 
 ## demo: run the runbook headless on the embedded sandbox
 demo: runtime
@@ -55,7 +56,7 @@ browser: testenv chromium
 screenshots: testenv chromium
 	RUNBOOK_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider -m browser tests/browser
 
-## notebook: refresh the committed notebook's outputs from a headless sandbox run
+## notebook: refresh the committed notebooks' outputs from headless sandbox runs
 notebook: testenv
 	$(BIN)/python -m tests.tools.refresh_notebook
 

@@ -164,7 +164,7 @@ class Bench:
         secrets_dir = self.work / "secrets"
         argv = [RUNBOOK, "run", "-p", "user_name", user, "-p", "secrets_dir", secrets_dir, "--output-dir", out]
         epoch, wall, cpu = timed(argv, env)
-        phases, cells = papermill_phases(next(out.glob(f"*-{user}.ipynb")), epoch, wall)
+        phases, cells = papermill_phases(next(out.glob(f"*-{user}-*.ipynb")), epoch, wall)  # <time>-<user>-<run id>
         return Sample("a", wall, cpu, phases, cells)
 
     def run_b(self) -> Sample:

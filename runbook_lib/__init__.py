@@ -14,7 +14,20 @@ if TYPE_CHECKING:
     from .teardown import Teardown
     from .ui import Panels
 
-__all__ = ["start", "start_teardown"]
+__all__ = ["__version__", "start", "start_teardown"]
+DISTRIBUTION = "runbook-first-admin"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__`, from the installed distribution's metadata (read only when asked for)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version(DISTRIBUTION)
+        except PackageNotFoundError:
+            return "0+unknown"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def start(namespace: Mapping[str, Any]) -> Runbook | Panels:

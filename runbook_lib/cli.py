@@ -1,31 +1,32 @@
 """The `runbook` command: a thin layer that parses options and calls the package.
 
-`runbook run` executes the notebook with papermill, streaming one line per step; `runbook sandbox`
-serves the sandbox; `runbook lab` and `runbook wizard` open the notebook for a person.
+`runbook run` and `runbook teardown` execute a notebook headless (`headless.py`); `runbook sandbox`
+serves the sandbox; `runbook lab` and `runbook wizard` open the notebook for a person. Every command
+works from any directory: the notebooks ship inside the package, and what a run writes goes below the
+directory where the command was started.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
-import socket
+import shutil
 import sys
-import threading
-import time
-from datetime import datetime, timezone
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import RunbookError
+from .headless import CREATE, DELETE, NOTEBOOKS, START_DIR_ENV, execute
 from .params import parse
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-CREATE = NOTEBOOKS / "create_admin_user.ipynb"
-DELETE = NOTEBOOKS / "delete_admin_user.ipynb"
-WIZARD_TEMPLATES = Path(__file__).resolve().parent / "jupyter"
+PACKAGE = Path(__file__).resolve().parent
+WIZARD_TEMPLATES = PACKAGE / "jupyter"
+# A source checkout has `notebooks -> runbook_lib/notebooks` beside the package: readers open them there.
+CHECKOUT_NOTEBOOKS = PACKAGE.parent / "notebooks"
+# An installed package's notebooks are copied here (below the start directory) before JupyterLab opens them.
+LAB_COPY = "runbook-notebooks"
 
 
 def _value(text: str) -> Any:
@@ -36,37 +37,6 @@ def _value(text: str) -> Any:
         if text in ("True", "False"):
             return text == "True"
         return text
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _StepLines(logging.Handler):
-    """Print only the runbook's own step lines out of papermill's cell-output log."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        for line in record.getMessage().splitlines():
-            if line.startswith("▶ "):
-                print(line[2:], flush=True)
-
-
-def _start_sandbox_beside_kernel() -> Any:
-    """Start the sandbox in this process while papermill starts the kernel: the two overlap."""
-    port = _free_port()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
-    holder: dict[str, Any] = {}
-
-    def serve() -> None:
-        from . import sandbox
-
-        holder["sandbox"] = sandbox.start(port=port)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return thread, holder
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -88,99 +58,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     return execute(raw, html=args.html, output_dir=Path(args.output_dir))
 
 
-def _start_kernel() -> Any:
-    """Launch the notebook's kernel before papermill is imported, so that it boots (its own process) meanwhile.
-
-    papermill gets it as `km`; nbclient runs on the same per-thread event loop as `run_sync` here.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    # IPC sockets in a private runtime directory, not TCP ports on 127.0.0.1: nothing else on the
-    # machine can reach the kernel, and ipykernel has no reason to warn about plain-text TCP.
-    kernel = AsyncKernelManager(kernel_name="python3", transport="ipc")
-    run_sync(kernel.start_kernel)(cwd=str(NOTEBOOKS))
-    return kernel
-
-
-def _stop_kernel(kernel: Any) -> None:
-    """Kill it: the last cell has run, and a graceful shutdown would only wait for an idle kernel."""
-    from jupyter_core.utils import run_sync
-
-    run_sync(kernel.shutdown_kernel)(now=True)
-
-
-def _import_papermill() -> Any:
-    """papermill, without the 1.2 s that jsonschema spends building rfc3987-syntax's IRI parsers.
-
-    nbformat validates notebooks with jsonschema, whose format checkers import rfc3987_syntax (about
-    35 Lark grammars built at import time). No notebook schema uses the `iri` format, and jsonschema
-    leaves that checker out when the module cannot be imported.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    import papermill
-
-    return papermill
-
-
-def execute(
-    raw: dict[str, Any], *, html: bool = False, output_dir: Path = ROOT / "runs", notebook: Path = CREATE
-) -> int:
-    """Run the notebook headless with papermill and report where the record and the secrets are."""
-    params = parse(raw)
-    sandbox_thread = None
-    if params.target == "sandbox" and not os.environ.get("AWS_ENDPOINT_URL"):
-        sandbox_thread, holder = _start_sandbox_beside_kernel()
-    kernel = _start_kernel()
-    papermill = _import_papermill()
-    from papermill.exceptions import PapermillExecutionError
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    output = output_dir / f"{stamp}-{params.user_name}.ipynb"
-    n = 1
-    while output.exists():
-        n += 1
-        output = output_dir / f"{stamp}-{params.user_name}-{n}.ipynb"
-    logger = logging.getLogger("papermill")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    if not any(isinstance(h, _StepLines) for h in logger.handlers):
-        logger.addHandler(_StepLines())
-    started = time.time()
-    print(f"runbook: running {notebook.name} on {params.target} as user {params.user_name}", flush=True)
-    try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=raw,
-            log_output=True,
-            progress_bar=False,
-            cwd=str(NOTEBOOKS),
-            kernel_name="python3",
-            km=kernel,
-        )
-    except PapermillExecutionError as exc:
-        print(
-            f"runbook: failed at step {_section_of(output, exc.cell_index)}: {exc.ename}: {exc.evalue}", file=sys.stderr
-        )
-        print(f"runbook: the executed notebook is {output}", file=sys.stderr)
-        return 1
-    finally:
-        _stop_kernel(kernel)
-        if sandbox_thread is not None:
-            sandbox_thread.join(timeout=30)
-            if "sandbox" in holder:
-                holder["sandbox"].stop()
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-    print(f"runbook: done. Executed notebook: {output}")
-    for path in _new_secrets(Path(params.secrets_dir).expanduser(), started):
-        print(f"runbook: secrets file (mode 0600, not printed): {path}")
-    if html:
-        print(f"runbook: HTML record: {export_html(output)}")
-    return 0
-
-
 def cmd_teardown(args: argparse.Namespace) -> int:
     """Run the teardown notebook: it reviews the removals, and makes them once confirm names the user."""
     from .teardown import parse_params
@@ -195,33 +72,6 @@ def cmd_teardown(args: argparse.Namespace) -> int:
     return execute(raw, html=args.html, output_dir=Path(args.output_dir), notebook=DELETE)
 
 
-def _section_of(notebook: Path, cell_index: int) -> str:
-    """The '## N. Title' heading above the failed cell: the step the user sees in the notebook."""
-    import nbformat
-
-    cells = nbformat.read(notebook, as_version=4).cells[: cell_index + 1]  # type: ignore[no-untyped-call]
-    for cell in reversed(cells):
-        if cell.cell_type == "markdown" and cell.source.startswith("## "):
-            return str(cell.source.splitlines()[0][3:])
-    return "parameters"
-
-
-def _new_secrets(directory: Path, since: float) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.glob("*.json") if p.stat().st_mtime >= since - 1)
-
-
-def export_html(notebook: Path) -> Path:
-    """A self-contained HTML page of the executed notebook (nbconvert), the record to file."""
-    from nbconvert import HTMLExporter
-
-    body, _ = HTMLExporter(embed_images=True).from_filename(str(notebook))  # type: ignore[no-untyped-call]
-    target = notebook.with_suffix(".html")
-    target.write_text(body)
-    return target
-
-
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from . import sandbox
 
@@ -229,8 +79,35 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _start_dir_env() -> dict[str, str]:
+    """The environment for JupyterLab and Voila: their kernels resolve relative paths against $RUNBOOK_START_DIR."""
+    return {**os.environ, START_DIR_ENV: str(Path.cwd())}
+
+
+def lab_notebooks(start_dir: Path) -> Path:
+    """Where JupyterLab opens the notebooks: the checkout's notebooks/, or a copy for an installed package.
+
+    A person saves notebooks in JupyterLab; that must never write into an installed package, so an
+    installed package's notebooks are copied to ./runbook-notebooks/ first. An existing copy is kept
+    (it may hold the person's work).
+    """
+    if CHECKOUT_NOTEBOOKS.resolve() == NOTEBOOKS:
+        return CHECKOUT_NOTEBOOKS
+    target = start_dir / LAB_COPY
+    target.mkdir(exist_ok=True)
+    for source in NOTEBOOKS.glob("*.ipynb"):
+        if not (target / source.name).exists():
+            shutil.copyfile(source, target / source.name)
+    return target
+
+
+def lab_command(start_dir: Path, extra: Sequence[str] = ()) -> list[str]:
+    return [sys.executable, "-m", "jupyterlab", f"--notebook-dir={lab_notebooks(start_dir)}", *extra]
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
-    os.execvp(sys.executable, [sys.executable, "-m", "jupyterlab", f"--notebook-dir={NOTEBOOKS}", *args.rest])
+    argv = lab_command(Path.cwd(), args.rest)
+    os.execvpe(argv[0], argv, _start_dir_env())
 
 
 def wizard_command(notebook: Path = CREATE, *extra: str) -> tuple[list[str], dict[str, str]]:
@@ -238,7 +115,7 @@ def wizard_command(notebook: Path = CREATE, *extra: str) -> tuple[list[str], dic
 
     The template ships in this package; JUPYTER_PATH points Voila at it.
     """
-    env = dict(os.environ)
+    env = _start_dir_env()
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(WIZARD_TEMPLATES), env.get("JUPYTER_PATH")]))
     argv = [sys.executable, "-m", "voila", str(notebook), "--template=wizard", "--strip_sources=True", *extra]
     return argv, env
@@ -249,25 +126,39 @@ def cmd_wizard(args: argparse.Namespace) -> int:
     os.execvpe(argv[0], argv, env)
 
 
+class _Version(argparse.Action):
+    """`runbook --version`: the installed distribution's version (read only when asked for)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from . import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="runbook", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action=_Version, help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute the runbook headless with papermill")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     run.add_argument("--html", action="store_true", help="also export the executed notebook as HTML")
-    run.add_argument("--output-dir", default=str(ROOT / "runs"))
+    run.add_argument("--output-dir", default="runs", help="where the executed notebook goes (default: ./runs)")
     run.set_defaults(func=cmd_run)
     down = sub.add_parser("teardown", help="remove a user the runbook created (review, then -p confirm USER)")
     down.add_argument("user", metavar="USER", help="the IAM user to remove")
     down.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     down.add_argument("--html", action="store_true", help="also export the executed notebook as HTML")
-    down.add_argument("--output-dir", default=str(ROOT / "runs"))
+    down.add_argument("--output-dir", default="runs", help="where the executed notebook goes (default: ./runs)")
     down.set_defaults(func=cmd_teardown)
     sb = sub.add_parser("sandbox", help="serve the IAM sandbox on 127.0.0.1 in the foreground")
     sb.add_argument("--port", type=int, default=5000)
     sb.add_argument("--host", default="127.0.0.1")
     sb.set_defaults(func=cmd_sandbox)
-    lab = sub.add_parser("lab", help="open JupyterLab on notebooks/")
+    lab = sub.add_parser("lab", help="open JupyterLab on the notebooks")
     lab.set_defaults(func=cmd_lab)
     wiz = sub.add_parser("wizard", help="serve the runbook as a wizard page with Voila")
     wiz.set_defaults(func=cmd_wizard)

@@ -37,11 +37,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from . import cli, mfa
+from . import mfa
 from .apply import Applied
 from .choices import code_pair
 from .delivery import DeliveredDevice
 from .errors import CodeError, RunbookError
+from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, review_report
 from .report import MARK, Report
@@ -177,7 +178,7 @@ class Flow:
         """One headless run, quiet: its record is kept, its output shown only when it fails."""
         out, err = io.StringIO(), io.StringIO()
         with environ(secret_env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            rc = cli.execute(self.raw, html=bool(self.args.html), output_dir=Path(self.args.output_dir))
+            rc = execute(self.raw, html=bool(self.args.html), output_dir=Path(self.args.output_dir))
         if rc != 0:
             print(err.getvalue().rstrip(), file=sys.stderr)
         return rc

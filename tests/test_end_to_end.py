@@ -88,7 +88,7 @@ def test_rerun_of_a_finished_runbook_plans_nothing(cli_env: dict[str, str], tmp_
 def test_failed_run_exits_non_zero_naming_the_parameter_and_the_fix(cli_env: dict[str, str], tmp_path: Path) -> None:
     failed = runbook(cli_env, tmp_path, "user_name", "carol", "password_mode", "custom")
     assert failed.returncode == 1
-    assert "failed at step 2. Console access" in failed.stderr
+    assert "failed at step 2 Console access" in failed.stderr
     assert "password_mode" in failed.stderr and "Fix:" in failed.stderr and "RUNBOOK_PASSWORD" in failed.stderr
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import papermill
 import pytest
 
+from runbook_lib.headless import NOTEBOOKS
 from tests.support.net import ROOT
 from tests.tools.refresh_notebook import HEADLESS, NOTEBOOK, TEARDOWN_HEADLESS, TEARDOWN_NOTEBOOK, teardown_account
 
@@ -37,7 +38,7 @@ def test_committed_notebook_outputs_match_a_fresh_headless_run(tmp_path: Path) -
 
 def test_committed_notebooks_carry_no_run_metadata_or_widget_state() -> None:
     """Papermill parameters and saved widget state are where secrets travel (papermill #416, ipywidgets #1793)."""
-    for path in (ROOT / "notebooks").glob("*.ipynb"):
+    for path in NOTEBOOKS.glob("*.ipynb"):
         nb = json.loads(path.read_text())
         assert "papermill" not in nb["metadata"] and "widgets" not in nb["metadata"], path
         tags = [t for c in nb["cells"] for t in c.get("metadata", {}).get("tags", [])]

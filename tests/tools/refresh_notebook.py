@@ -21,9 +21,9 @@ from typing import Any
 import nbformat
 import papermill
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = ROOT / "notebooks" / "create_admin_user.ipynb"
-TEARDOWN_NOTEBOOK = ROOT / "notebooks" / "delete_admin_user.ipynb"
+from runbook_lib.headless import CREATE as NOTEBOOK
+from runbook_lib.headless import DELETE as TEARDOWN_NOTEBOOK
+
 # What the committed outputs were made with, and what nbval re-runs them with.
 HEADLESS = {"mfa_codes": "generate"}
 TEARDOWN_USER = "Administrator"
@@ -31,12 +31,13 @@ TEARDOWN_HEADLESS = {"user_name": TEARDOWN_USER, "confirm": TEARDOWN_USER}
 
 
 def execute_headless(source: Path, target: Path, parameters: dict[str, Any]) -> None:
+    """Run in the target's (temporary) directory: nothing of the run lands beside the package's notebook."""
     papermill.execute_notebook(
         str(source),
         str(target),
         parameters=parameters,
         progress_bar=False,
-        cwd=str(source.parent),
+        cwd=str(target.parent),
         kernel_name="python3",
     )
 
