@@ -140,7 +140,7 @@ class Runbook:
                     fix="Choose keep (the account's policy as it is) or cis (length 14, reuse 24).",
                 )
             self.params = replace(self.params, password_policy=password_policy)
-            self.desired = None
+        self.desired = None  # the plan's input changes with this choice
         chosen = choices.console_from(self.console, access, mode, reset_required, replace_password)
         self.console = replace(chosen, password=None)  # a refused password is not kept
         if not chosen.access:
