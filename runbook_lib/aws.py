@@ -7,7 +7,9 @@ event hook that counts it, so a run can prove how many reads and writes it made.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,12 @@ SANDBOX_CREDENTIALS = {
     "aws_secret_access_key": "sandbox-secret-not-a-real-key",
     "aws_session_token": "sandbox-session-token",
 }
+# The sandbox root's own long-term key (fictional): the one key id a sandbox run takes from the
+# environment, so that preflight's warning about root access keys can be rehearsed.
+SANDBOX_ROOT_KEYS = {"aws_secret_access_key": "sandbox-root-secret-not-a-real-key"}
+
+# Where botocore may be told to send IAM or STS calls (besides an explicit endpoint_url).
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS")
 
 
 def is_write(operation: str) -> bool:
@@ -96,6 +104,8 @@ class Connection:
                 connect_timeout=10,
                 read_timeout=30,
                 user_agent_extra="runbook-first-admin",
+                # the sandbox is on this machine: no proxy from the environment may carry its calls
+                proxies={} if self.target == "sandbox" else None,
             )
             client: Any = self.session.client(  # type: ignore[call-overload]
                 service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
@@ -136,18 +146,22 @@ def connect(
     region: str,
     profile: str = "",
 ) -> Connection:
-    """Open clients for `target`. The sandbox is started here unless $AWS_ENDPOINT_URL names one."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+    """Open clients for `target`. The sandbox is started here unless $AWS_ENDPOINT_URL names one.
+
+    A sandbox connection talks only to this machine (a loopback endpoint, no proxy) and signs with
+    the sandbox's own fictional credentials: no key, profile or config file of the user is read.
+    """
     sandbox = None
     if target == "sandbox":
+        endpoint = sandbox_endpoint()
         if endpoint is None:
             from . import sandbox as sandbox_module
 
             sandbox = sandbox_module.start()
             endpoint = sandbox.endpoint_url
-        credentials = SANDBOX_CREDENTIALS if not _has_env_keys() else {}
-        session = _session(region_name=region, **credentials)
+        session = _sandbox_session(region)
     else:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
         try:
             session = _session(profile_name=profile or None, region_name=region)
         except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
@@ -172,6 +186,86 @@ def connect(
     )
 
 
+def is_loopback(url: str) -> bool:
+    """Whether `url` is an http(s) URL whose host is this machine: `localhost` or a loopback address."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host.rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def shown_endpoint(url: str) -> str:
+    """An endpoint as a message may show it: scheme, host and port, never a user or password in it."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return url.rsplit("@", 1)[-1]
+    if not parts.scheme or not host:
+        return url.rsplit("@", 1)[-1]
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
+
+
+def configured_endpoints() -> dict[str, str]:
+    """Every endpoint setting that could send IAM or STS calls somewhere, by where it is set.
+
+    The environment's variables, and `endpoint_url` of the active profile of the config file and of
+    its `services` section. A config file that cannot be read holds none (a sandbox run reads nothing
+    else from it).
+    """
+    found = {name: os.environ[name] for name in ENDPOINT_VARIABLES if os.environ.get(name)}
+    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return {k: v for k, v in found.items() if k == "AWS_ENDPOINT_URL"}
+    path = os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config")
+    name = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
+    try:
+        from botocore.configloader import load_config
+
+        config = load_config(path)
+    except Exception:  # missing or broken: botocore's ConfigNotFound, ConfigParseError
+        return found
+    profile = config.get("profiles", {}).get(name, {})
+    where = f"{path}, profile {name!r}"
+    if isinstance(profile.get("endpoint_url"), str):
+        found[f"endpoint_url in {where}"] = profile["endpoint_url"]
+    services = config.get("services", {}).get(profile.get("services"), {})
+    for service in ("iam", "sts"):
+        if isinstance(services.get(service), dict) and isinstance(services[service].get("endpoint_url"), str):
+            found[f"{service} endpoint_url in {where} (services {profile['services']!r})"] = services[service][
+                "endpoint_url"
+            ]
+    return found
+
+
+def sandbox_endpoint() -> str | None:
+    """The endpoint of a sandbox run: $AWS_ENDPOINT_URL, or None to start the embedded sandbox.
+
+    Raises, before any connection is made, if any endpoint setting points anywhere but this machine:
+    a sandbox run would otherwise send its calls, and the console password, elsewhere.
+    """
+    for setting, url in configured_endpoints().items():
+        if not is_loopback(url):
+            raise PreflightError(
+                f"target=sandbox, but {setting} is {shown_endpoint(url)}, which is not this machine; nothing was sent.",
+                parameter="target",
+                fix=f"To rehearse, unset {setting.split(' ')[0]} (a sandbox run starts its own sandbox) or point "
+                "it at a `runbook sandbox` on this machine (http://127.0.0.1:PORT). To use that endpoint "
+                "deliberately, run with target=aws and confirm=<its account id>.",
+            )
+    return os.environ.get("AWS_ENDPOINT_URL") or None
+
+
 @functools.cache
 def _data_loader() -> Any:
     """botocore's service models and endpoint data, parsed once per process and shared by every session.
@@ -192,9 +286,25 @@ def _session(**kwargs: Any) -> boto3.Session:
     return boto3.Session(botocore_session=core, **kwargs)
 
 
-def _has_env_keys() -> bool:
-    """A test or user may give the sandbox explicit keys (e.g. the sandbox root's static keys)."""
-    return bool(os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY"))
+def _sandbox_session(region: str) -> boto3.Session:
+    """A session that reads nothing of the user's: no profile, config or credentials file, and keys
+    that are the sandbox's own (fictional) whatever the environment holds."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _data_loader())
+    store = core.get_component("config_store")  # constant values: neither the environment nor a file
+    store.set_config_variable("profile", None)
+    store.set_config_variable("config_file", os.devnull)
+    store.set_config_variable("credentials_file", os.devnull)
+    from .sandbox.identity import SANDBOX_ROOT_ACCESS_KEY_ID
+
+    if os.environ.get("AWS_ACCESS_KEY_ID") == SANDBOX_ROOT_ACCESS_KEY_ID:
+        credentials = {"aws_access_key_id": SANDBOX_ROOT_ACCESS_KEY_ID, **SANDBOX_ROOT_KEYS}
+    else:
+        credentials = SANDBOX_CREDENTIALS
+    return boto3.Session(botocore_session=core, region_name=region, **credentials)
 
 
 PROPAGATION_CODES = ("NoSuchEntity", "EntityTemporarilyUnmodifiable")

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunbookError
-from .headless import CREATE, DELETE, NOTEBOOKS, START_DIR_ENV, execute
+from .headless import CREATE, DELETE, NOTEBOOKS, execute
 from .params import parse
+from .secrets import START_DIR_ENV
 
 PACKAGE = Path(__file__).resolve().parent
 WIZARD_TEMPLATES = PACKAGE / "jupyter"

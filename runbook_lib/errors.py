@@ -52,3 +52,12 @@ class CodeError(InputError):
 
 class StepFailed(RunbookError):
     """An IAM call failed during apply; the message names the step and how to finish."""
+
+
+class StorageError(InputError):
+    """The secrets store cannot take a new secret, found before IAM is asked to make one."""
+
+
+class SecretNotStored(StepFailed):
+    """IAM made a secret it shows only once, and the secrets store could not take it: the message names
+    what IAM made and how to get a new secret for it."""

@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from .params import parse
-from .secrets import RUN_ID_ENV, files_of_run
+from .secrets import RUN_ID_ENV, START_DIR_ENV, files_of_run
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 CREATE = NOTEBOOKS / "create_admin_user.ipynb"
 DELETE = NOTEBOOKS / "delete_admin_user.ipynb"
-START_DIR_ENV = "RUNBOOK_START_DIR"
 # IPython keeps every cell it runs (the parameters cell too) in a history database; a run keeps none.
 KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 

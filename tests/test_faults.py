@@ -25,7 +25,7 @@ from tests.support.faults import (
     Account,
     Crash,
     assert_full_end_state,
-    git_password_in_iam,
+    iam_holds_git_password,
     merged,
     open_account,
     runbook_cli,
@@ -107,7 +107,7 @@ def test_a_git_password_lost_in_a_crash_is_replaced_by_codecommit_reset_not_a_se
     reset = account.run(codecommit_reset=credential["ServiceSpecificCredentialId"])
 
     assert reset.conn.call_log.writes == ["iam:ResetServiceSpecificCredential"]
-    assert merged(account.secrets())["codecommit_password"] == git_password_in_iam("alice")
+    assert iam_holds_git_password("alice", merged(account.secrets())["codecommit_password"])
     assert_full_end_state(account)
 
 

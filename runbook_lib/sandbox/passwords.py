@@ -3,10 +3,16 @@
 IAM checks a console password against the account's password policy, or against
 AWS's default policy when the account has none:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
+
+Once checked, a console password is kept only as a salted scrypt hash, as IAM keeps it:
+nothing the sandbox holds (or could be made to dump) gives the password back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import string
 from dataclasses import dataclass
 from typing import Protocol
@@ -93,3 +99,21 @@ def violations(password: str, rules: PasswordRules, user_name: str) -> list[str]
     if rules.not_user_name and password == user_name:
         found.append("Password should not be identical to the user name")
     return found
+
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+"""scrypt's cost: 16 MiB and a few tens of milliseconds per hash."""
+
+
+def password_hash(password: str) -> str:
+    """``scrypt$<salt>$<digest>``, hex: what the sandbox keeps of a console password."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    """Whether ``password`` is the one :func:`password_hash` made ``stored`` from."""
+    _, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)

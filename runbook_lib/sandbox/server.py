@@ -1,17 +1,25 @@
-"""The sandbox served over HTTP by moto's own threaded server, plus its root-state knob.
+"""The sandbox served over HTTP: IAM and STS only, to loopback names only, plus its two knobs.
 
 The runbook, the AWS CLI and the browser talk to the sandbox as they would to AWS, so it
-is served on a local port. Tests also need to give the root user keys or take its MFA
-away, which IAM's API cannot do; that knob sits next to moto's own test knobs under
-``/moto-api/static/`` (see :data:`ROOT_STATE_PATH`).
+is served on a local port, by moto's request handling behind :class:`SandboxApplication`,
+which lets through only what the project needs:
+
+- IAM and STS requests; any other service is refused (``InvalidAction``, 400);
+- of moto's ``/moto-api`` routes, only ``POST /moto-api/reset`` (fresh accounts, for tests)
+  and :data:`ROOT_STATE_PATH` (root's keys and MFA, which IAM's API cannot change): no
+  dashboard, no ``data.json`` state dump, no recorder;
+- requests whose ``Host`` is a loopback name (``localhost``, ``127.x.x.x``, ``[::1]``), so a
+  web page cannot reach it through a DNS name it controls (DNS rebinding);
+- no CORS headers, whatever the ``Origin``: a web page the user has open cannot read it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +36,13 @@ Example::
     curl -X POST http://127.0.0.1:PORT/moto-api/static/iam/root-state \\
         -d '{"access_keys": true}'
 """
+
+RESET_PATH = "/moto-api/reset"
+"""``POST`` here to start from fresh accounts (moto's own reset)."""
+
+SERVED_SERVICES = frozenset({"iam", "sts"})
+KNOBS = frozenset({RESET_PATH, ROOT_STATE_PATH})
+_MOTO_ONLY_PATHS = ("/moto-api", "/favicon.ico", "/latest/")
 
 _PROBE_AUTHORIZATION = (
     f"AWS4-HMAC-SHA256 Credential={SANDBOX_ROOT_ACCESS_KEY_ID}/20240101/us-east-1/sts/aws4_request,"
@@ -75,6 +90,61 @@ def install_root_state_endpoint() -> None:
     urls.url_paths.setdefault("{0}" + ROOT_STATE_PATH, _root_state_response)
 
 
+def is_loopback(host_header: str) -> bool:
+    """Whether a ``Host`` header names this machine: ``localhost``, ``127.x.x.x`` or ``[::1]``, any port."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else ""
+    elif host.count(":") == 1:
+        host = host.split(":")[0]
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+StartResponse = Callable[..., Any]
+
+
+def _refuse(start_response: StartResponse, status: str, body: str, content_type: str) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body.encode())))])
+    return [body.encode()]
+
+
+class SandboxApplication:
+    """The WSGI application served: moto's request handling behind the sandbox's gate."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self._moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not is_loopback(environ.get("HTTP_HOST", "")):
+            message = "The sandbox answers only requests addressed to localhost, 127.0.0.1 or [::1].\n"
+            return _refuse(start_response, "403 Forbidden", message, "text/plain")
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(_MOTO_ONLY_PATHS) and path not in KNOBS:
+            return _refuse(start_response, "404 Not Found", "Not found.\n", "text/plain")
+        app = self._moto.get_application(environ)
+        service = getattr(app, "service", None)
+        if path not in KNOBS and service not in SERVED_SERVICES:
+            from runbook_lib.sandbox.exceptions import INVALID_ACTION, error_xml
+
+            message = f"The sandbox serves IAM and STS only, not {service}."
+            body = error_xml(INVALID_ACTION, message, "https://iam.amazonaws.com/doc/2010-05-08/")
+            return _refuse(start_response, "400 Bad Request", body, "text/xml")
+
+        def without_cors(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            kept = [(name, value) for name, value in headers if not name.lower().startswith("access-control-")]
+            return start_response(status, kept, *args)
+
+        result: Iterable[bytes] = app(environ, without_cors)
+        return result
+
+
 def _wait_until_answers(endpoint_url: str) -> None:
     """Ask STS who the caller is; the server has started once it answers.
 
@@ -95,18 +165,43 @@ def _wait_until_answers(endpoint_url: str) -> None:
         response.read()
 
 
+def url_host(host: str) -> str:
+    """The loopback name to reach a sandbox bound to ``host`` by: it answers no other name.
+
+    A wildcard address (``0.0.0.0``, ``::``, e.g. inside a container) is reached as 127.0.0.1 or
+    ``[::1]``; any other non-loopback address is refused, as the sandbox would refuse its requests.
+    """
+    wildcards = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}
+    if host in wildcards:
+        return wildcards[host]
+    named = f"[{host}]" if ":" in host else host
+    if not is_loopback(named):
+        raise ValueError(
+            f"The sandbox answers only loopback names, so it cannot serve on {host}: "
+            "use 127.0.0.1 (or 0.0.0.0 in a container, reached as localhost)."
+        )
+    return named
+
+
 def start(port: int = 0, host: str = "127.0.0.1") -> Sandbox:
     """Serve the sandbox on ``host:port`` (0 picks a free port) in a background thread."""
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from werkzeug.serving import make_server
 
+    reached_as = url_host(host)
     from runbook_lib.sandbox import install
 
     install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    _, bound_port = server.get_host_and_port()
-    sandbox = Sandbox(f"http://{host}:{bound_port}", SANDBOX_ACCOUNT_ID, server.stop)
+    server = make_server(host, port, SandboxApplication(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="runbook-sandbox", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    sandbox = Sandbox(f"http://{reached_as}:{server.server_port}", SANDBOX_ACCOUNT_ID, stop)
     _wait_until_answers(sandbox.endpoint_url)
     return sandbox
 

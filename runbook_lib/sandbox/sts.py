@@ -6,12 +6,31 @@ the sandbox with keys that IAM did not issue is that root user, as on a fresh ac
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import moto.sts.urls
 from moto.iam.models import iam_backends
 from moto.sts.models import STSBackend, sts_backends
+from moto.sts.responses import TokenResponse
 from moto.utilities.utils import get_partition
+
+from runbook_lib.sandbox.responses import GuardedResponse
+
+
+class SandboxTokenResponse(GuardedResponse, TokenResponse):
+    """STS's request handling; an action moto lacks (e.g. ``AssumeRoot``) is ``InvalidAction``, not HTML."""
+
+    SERVICE = "sts"
+    NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+    VERSION = "2011-06-15"
+
+
+ROUTES = SimpleNamespace(
+    url_bases=moto.sts.urls.url_bases,
+    url_paths={path: SandboxTokenResponse.dispatch for path in moto.sts.urls.url_paths},
+)
+"""moto's STS routes, answered by :class:`SandboxTokenResponse`."""
 
 
 class SandboxSTSBackend(STSBackend):
@@ -19,8 +38,8 @@ class SandboxSTSBackend(STSBackend):
 
     @property
     def _url_module(self) -> Any:
-        """moto routes a backend's requests via ``<backend's module>.urls``; keep STS's."""
-        return moto.sts.urls
+        """moto routes a backend's requests via ``<backend's module>.urls``; route to ours."""
+        return ROUTES
 
     def get_caller_identity(self, access_key_id: str, region: str) -> tuple[str, str, str]:
         """Roles and IAM users as moto has them; anyone else is root, whose id is the account's."""

@@ -67,7 +67,9 @@ def test_get_caller_identity_shows_the_root_user(cli: Cli) -> None:
     assert identity["UserId"] == SANDBOX_ACCOUNT_ID
 
 
-def test_service_specific_credentials_created_listed_without_password_and_NotSupportedService(cli: Cli) -> None:
+def test_service_specific_credentials_created_listed_without_password_and_unsupported_service_NoSuchEntity(
+    cli: Cli,
+) -> None:
     cli.ok("iam", "create-user", "--user-name", "alice")
     created = cli.ok(
         "iam",
@@ -87,7 +89,7 @@ def test_service_specific_credentials_created_listed_without_password_and_NotSup
     assert "ServicePassword" not in listed["ServiceSpecificCredentials"][0]
 
     cli.fails(
-        "NotSupportedService",
+        "NoSuchEntity",
         *("iam", "create-service-specific-credential", "--user-name", "alice", "--service-name", "s3.amazonaws.com"),
     )
 

@@ -14,6 +14,7 @@ import pyotp
 import pytest
 
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
+from runbook_lib.sandbox.iam import account_backend
 from tests.support.sandbox import Target, current_codes, read_qr
 
 if TYPE_CHECKING:
@@ -149,3 +150,13 @@ def test_list_never_returns_the_seed_or_the_qr_code(aws: Target) -> None:
     listed = aws.iam.list_virtual_mfa_devices()["VirtualMFADevices"]
     assert [d["SerialNumber"] for d in listed] == [serial]
     assert all("Base32StringSeed" not in d and "QRCodePNG" not in d for d in listed)
+
+
+def test_the_sandbox_keeps_neither_code_once_a_device_is_enabled(aws: Target) -> None:
+    """The codes are spent once used; IAM has no call that returns them, so nothing keeps them."""
+    user = aws.new_user()
+    serial, seed = aws.new_device()
+    codes = current_codes(seed)
+    aws.enable_mfa(user, serial, codes)
+    device = account_backend(SANDBOX_ACCOUNT_ID).get_user(user).mfa_devices[serial]
+    assert not set(codes) & {device.authentication_code_1, device.authentication_code_2}

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
-from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
+from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID, SANDBOX_ROOT_ACCESS_KEY_ID
 from tests.support.sandbox import Target
+
+NOT_A_USER = "Must specify userName when calling with non-User credentials"
 
 
 def test_caller_with_a_key_no_iam_user_owns_is_the_root_user(aws: Target) -> None:
@@ -76,3 +79,50 @@ def test_credential_report_lists_users_after_root(aws: Target) -> None:
     aws.iam.generate_credential_report()
     content = aws.iam.get_credential_report()["Content"].decode()
     assert [row["user"] for row in csv.DictReader(io.StringIO(content))] == ["<root_account>", "alice"]
+
+
+def test_get_user_without_a_name_answers_for_root_itself(aws: Target) -> None:
+    """IAM answers for the caller; root's id is the account's and it has no user name."""
+    user = aws.iam.get_user()["User"]
+    assert user["Arn"] == f"arn:aws:iam::{SANDBOX_ACCOUNT_ID}:root"
+    assert user["UserId"] == SANDBOX_ACCOUNT_ID
+    assert "UserName" not in user and user["CreateDate"]
+
+
+@pytest.mark.parametrize(("mfa", "access_keys"), [(True, False), (False, True)])
+def test_root_reads_without_a_name_list_roots_own_credentials(aws: Target, mfa: bool, access_keys: bool) -> None:
+    aws.set_root_state(mfa=mfa, access_keys=access_keys)
+    aws.iam.create_user(UserName="alice")  # an IAM user's credentials are never root's
+    aws.iam.create_access_key(UserName="alice")
+
+    devices = aws.iam.list_mfa_devices()["MFADevices"]
+    assert [d["SerialNumber"].split(":")[-1] for d in devices] == (["u2f/root/SandboxRootKey"] if mfa else [])
+    keys = aws.iam.list_access_keys()["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in keys] == ([SANDBOX_ROOT_ACCESS_KEY_ID] if access_keys else [])
+    assert aws.iam.list_signing_certificates()["Certificates"] == []
+    assert aws.iam.list_ssh_public_keys()["SSHPublicKeys"] == []
+    assert aws.iam.list_service_specific_credentials()["ServiceSpecificCredentials"] == []
+
+
+def test_reads_without_a_name_by_an_iam_user_answer_for_that_user(aws: Target) -> None:
+    aws.iam.create_user(UserName="alice")
+    key = aws.iam.create_access_key(UserName="alice")["AccessKey"]
+    iam = aws.iam_as(key["AccessKeyId"], key["SecretAccessKey"])
+    assert iam.get_user()["User"]["UserName"] == "alice"
+    assert [k["AccessKeyId"] for k in iam.list_access_keys()["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+    assert iam.list_mfa_devices()["MFADevices"] == []
+
+
+def test_a_role_session_must_name_the_user(aws: Target) -> None:
+    """Recorded on AWS (DeleteAccessKey without UserName, 2026-02-24)."""
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"AWS": f"arn:aws:iam::{SANDBOX_ACCOUNT_ID}:root"}}]}  # fmt: skip
+    role = aws.iam.create_role(RoleName="auditor", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    session = aws.sts.assume_role(RoleArn=role["Arn"], RoleSessionName="audit")["Credentials"]
+    iam = aws.iam_as(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+    for call in (iam.get_user, iam.list_access_keys, iam.list_mfa_devices):
+        with aws.fails("ValidationError", 400) as caught:
+            call()
+        assert (
+            caught.value.response["Error"]["Message"] == "Must specify userName when calling with non-User credentials"
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
+from runbook_lib.sandbox.credentials import password_digest
 from runbook_lib.sandbox.iam import account_backend
 from tests.support.sandbox import Target
 
@@ -39,10 +40,17 @@ def test_third_credential_for_one_service_is_LimitExceeded_409(aws: Target) -> N
     aws.iam.create_service_specific_credential(UserName=user, ServiceName="cassandra.amazonaws.com")
 
 
-def test_service_without_such_credentials_is_NotSupportedService_404(aws: Target) -> None:
+@pytest.mark.parametrize("service", ["lambda.amazonaws.com", "s3.amazonaws.com", "o3on3n3onosneo"])
+def test_service_without_such_credentials_is_NoSuchEntity_404_as_recorded(aws: Target, service: str) -> None:
+    """AWS answers NoSuchEntity, not the API reference's NotSupportedService (recorded 2025 and 2026)."""
     user = aws.new_user()
-    with aws.fails("NotSupportedService", 404):
-        aws.iam.create_service_specific_credential(UserName=user, ServiceName="s3.amazonaws.com")
+    with aws.fails("NoSuchEntity", 404) as caught:
+        aws.iam.create_service_specific_credential(UserName=user, ServiceName=service)
+    expected = f"No such service {service} is supported for Service Specific Credentials"
+    assert caught.value.response["Error"]["Message"] == expected
+    with aws.fails("NoSuchEntity", 404) as caught:
+        aws.iam.list_service_specific_credentials(UserName=user, ServiceName=service)
+    assert caught.value.response["Error"]["Message"] == expected
 
 
 def test_unknown_user_is_NoSuchEntity_404(aws: Target) -> None:
@@ -75,7 +83,15 @@ def test_reset_returns_a_new_password_and_invalidates_the_old_one(aws: Target) -
 
     assert new_password != old_password
     stored = account_backend(SANDBOX_ACCOUNT_ID).get_service_specific_credential(credential_id, user)
-    assert stored.service_password == new_password
+    assert stored.password_digest == password_digest(new_password) != password_digest(old_password)
+
+
+def test_the_sandbox_keeps_no_service_password_only_its_digest(aws: Target) -> None:
+    user = aws.new_user()
+    created = aws.iam.create_service_specific_credential(UserName=user, ServiceName=CODECOMMIT)
+    password = created["ServiceSpecificCredential"]["ServicePassword"]
+    stored = account_backend(SANDBOX_ACCOUNT_ID).service_credentials
+    assert password not in repr(stored) and password not in repr([vars(c) for c in stored.values()])
 
 
 def test_update_switches_between_active_and_inactive(aws: Target) -> None:

@@ -174,3 +174,31 @@ def test_create_user_with_a_name_in_use_is_EntityAlreadyExists_409(aws: Target) 
     aws.new_user("alice")
     with aws.fails("EntityAlreadyExists", 409):
         aws.iam.create_user(UserName="alice")
+
+
+def test_removing_a_user_who_is_not_in_the_group_succeeds(aws: Target) -> None:
+    """Recorded on AWS (2026-02-11); teardown may remove a membership twice."""
+    aws.iam.create_user(UserName="alice")
+    aws.iam.create_group(GroupName="admins")
+    aws.iam.add_user_to_group(GroupName="admins", UserName="alice")
+    aws.iam.remove_user_from_group(GroupName="admins", UserName="alice")
+    aws.iam.remove_user_from_group(GroupName="admins", UserName="alice")
+    with aws.fails("NoSuchEntity", 404) as caught:
+        aws.iam.remove_user_from_group(GroupName="admins", UserName="nobody")
+    assert caught.value.response["Error"]["Message"] == "The user with name nobody cannot be found."
+
+
+def test_an_unknown_ssh_key_is_worded_as_iam_words_it(aws: Target) -> None:
+    aws.iam.create_user(UserName="alice")
+    with aws.fails("NoSuchEntity", 404) as caught:
+        aws.iam.delete_ssh_public_key(UserName="alice", SSHPublicKeyId="APKAXXXXXXXXXXXXXXXXX")
+    assert caught.value.response["Error"]["Message"] == "The Public Key with id APKAXXXXXXXXXXXXXXXXX cannot be found."
+
+
+def test_list_answers_carry_is_truncated_as_aws_does(aws: Target) -> None:
+    aws.iam.create_user(UserName="alice")
+    aws.iam.create_group(GroupName="admins")
+    assert aws.iam.list_access_keys(UserName="alice")["IsTruncated"] is False
+    assert aws.iam.list_ssh_public_keys(UserName="alice")["IsTruncated"] is False
+    assert aws.iam.get_group(GroupName="admins")["IsTruncated"] is False
+    assert aws.iam.list_account_aliases()["IsTruncated"] is False

@@ -356,9 +356,9 @@ def assert_full_end_state(
     backend = _backend()
     seed = backend.virtual_mfa_devices[devices[0]].base32_string_seed
     assert delivered.get("mfa_seed") == seed, "the seed delivered is not the enabled device's"
-    assert delivered.get("console_password") == backend.get_user(user).password, "the console password was lost"
+    assert iam_holds_console_password(user, delivered.get("console_password")), "the console password was lost"
     if git_delivered:
-        assert delivered.get("codecommit_password") == git_password_in_iam(user), "the Git password was lost"
+        assert iam_holds_git_password(user, delivered.get("codecommit_password")), "the Git password was lost"
 
 
 def merged(files: list[dict[str, str]]) -> dict[str, str]:
@@ -375,7 +375,17 @@ def _backend() -> Any:
     return account_backend(SANDBOX_ACCOUNT_ID)
 
 
-def git_password_in_iam(user: str) -> str:
-    """The password of the user's one Git credential, read from the sandbox's state."""
+def iam_holds_console_password(user: str, password: str | None) -> bool:
+    """Whether ``password`` is the user's console password (the sandbox keeps only its hash)."""
+    from runbook_lib.sandbox.passwords import password_matches
+
+    stored = _backend().get_user(user).password
+    return password is not None and stored is not None and password_matches(password, stored)
+
+
+def iam_holds_git_password(user: str, password: str | None) -> bool:
+    """Whether ``password`` is that of the user's one Git credential (the sandbox keeps only its digest)."""
+    from runbook_lib.sandbox.credentials import password_digest
+
     (credential,) = _backend()._credentials_of(user, CODECOMMIT)
-    return str(credential.service_password)
+    return password is not None and credential.password_digest == password_digest(password)

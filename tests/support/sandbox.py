@@ -40,6 +40,11 @@ class Target:
         session = boto3.Session(access_key_id, secret_access_key, region_name=REGION)
         return session.client("sts", endpoint_url=self.endpoint_url)
 
+    def iam_as(self, access_key_id: str, secret_access_key: str, session_token: str | None = None) -> IAMClient:
+        """An IAM client signed with someone else's keys (or a role session's)."""
+        session = boto3.Session(access_key_id, secret_access_key, session_token, region_name=REGION)
+        return session.client("iam", endpoint_url=self.endpoint_url)
+
     @contextmanager
     def fails(self, code: str, status: int) -> Iterator[pytest.ExceptionInfo[ClientError]]:
         """Expect the call inside to fail with IAM's error ``code`` and HTTP ``status``."""
