@@ -20,10 +20,9 @@ import pytest
 from playwright.sync_api import expect
 
 from runbook_lib import mfa
-from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
-from runbook_lib.sandbox.iam import account_backend
 from tests.browser.test_wizard_browser import sandbox_iam
 from tests.support.browser import Page, Server
+from tests.support.faults import iam_holds_console_password
 from tests.support.person import click, panel, read_qr, tracker_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -175,4 +174,4 @@ def test_a_reload_during_mfa_shows_the_same_qr_code_and_a_rerun_keeps_or_replace
     expect(panel(tab, "review").locator(".rb-result")).to_contain_text("UpdateLoginProfile")
     click(tab, "review", "Create")
     expect(panel(tab, "create").locator(".rb-result")).to_contain_text("UpdateLoginProfile")
-    assert account_backend(SANDBOX_ACCOUNT_ID).get_user("reloaded").password == NEW_PASSWORD
+    assert iam_holds_console_password("reloaded", NEW_PASSWORD)
