@@ -196,6 +196,13 @@ def test_a_press_acts_once_on_the_value_the_page_sends_after_the_click(
     assert run.params.user_name == "kbd.admin" and "User kbd.admin" in text(user.result.value)
     assert user.gate.asked == 1, "the second click was ignored"
 
+    user.button.click()  # checked again, while the page has not answered yet ...
+    console = wizard.panels["console"]
+    console.button.click()  # ... the next step's press waits its turn: the first may yet undo it
+    assert "is still working" in text(console.status.value) and wizard.state("console") == "current"
+    user.user_name.set_state({"_rb_token": user.gate.asked})
+    assert not user.busy and wizard.state("user") == "done"
+
     user.user_name.set_state({"value": "someone.else"})  # changed after the check: the step is to do again
     assert wizard.state("user") == "current" and "Changed" in text(user.status.value)
 
