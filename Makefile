@@ -66,3 +66,9 @@ bench: testenv
 
 clean:
 	rm -rf $(VENV) .uv runs .pytest_cache .mypy_cache
+
+## peer: moto's own IAM and STS tests in server mode against `runbook sandbox`, vs tests/peer/divergences.toml
+## (UPDATE=1 writes the divergences this run saw to that list and the README, for review)
+.PHONY: peer
+peer: testenv
+	$(BIN)/python -m tests.peer.run $(if $(UPDATE),--update)

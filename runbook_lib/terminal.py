@@ -37,11 +37,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from . import mfa
+from . import checks, mfa
 from .apply import Applied
 from .choices import code_pair
 from .delivery import DeliveredDevice
 from .errors import CodeError, RunbookError
+from .fixes import REMEDIES
 from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, review_report
@@ -383,15 +384,14 @@ def verification(raw: dict[str, Any]) -> None:
         results = runbook.controls()
     finally:
         runbook.conn.close()
-    failed = [c for c in results if c.status == "FAIL"]
-    rows = [(c.status, f"CIS {c.cis}", c.prowler, c.detail) for c in results]
-    show(Report(f"Verification: {len(failed)} control(s) fail", rows, ("", "control", "Prowler check", "finding")))
-    fixes: dict[str, list[str]] = {}
-    for c in failed:
-        fixes.setdefault(runbook.fix(c), []).append(f"CIS {c.cis}")
-    for fix, controls in fixes.items():
+    show(checks.as_report(results, lambda c: "the command below" if c.prowler in REMEDIES else c.fix))
+    commands: dict[str, list[str]] = {}
+    for c in results:
+        if c.status == "FAIL" and not c.expected and c.prowler in REMEDIES:
+            commands.setdefault(runbook.fix(c), []).append(f"CIS {c.cis}" if c.cis != "—" else c.prowler)
+    for command, controls in commands.items():
         say(f"To fix {', '.join(controls)}:", 2)
-        print(f"    {fix}")  # one line, as the shell needs it
+        print(f"    {command}")  # one line, as the shell needs it
 
 
 def finish_later(args: argparse.Namespace) -> str:

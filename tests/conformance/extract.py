@@ -473,8 +473,8 @@ ROWS: list[dict[str, Any]] = [
         {"MaxPasswordAge": 1096, "MinimumPasswordLength": 129, "PasswordReusePrevention": 25},
         rec("test_iam_account_password_policy",
             "TestAccountPasswordPolicy::test_update_account_password_policy_validation_errors", "validation-errors"),
-        message_match="parts-unordered",
-        note="AWS lists the three parts in an order of its own (not the model's); compared as a set."),
+        note="AWS lists the three parts in an order of its own, not the model's (a Java HashMap's); compared "
+        "exactly."),
     reference("ListAccountAliases/none", "ListAccountAliases", [], {},
               {"status": 200, "keys": ["AccountAliases", "IsTruncated"], "values": {"AccountAliases": [],
                                                                                    "IsTruncated": False}},

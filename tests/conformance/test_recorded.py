@@ -114,13 +114,6 @@ def _key_paths(value: Any, prefix: str = "") -> set[str]:
     return paths
 
 
-def _same_message(expected: str, actual: str, match: str) -> bool:
-    if match != "parts-unordered":
-        return expected == actual
-    (head_e, _, parts_e), (head_a, _, parts_a) = expected.partition(": "), actual.partition(": ")
-    return head_e == head_a and set(parts_e.split("; ")) == set(parts_a.split("; "))
-
-
 def _bind(text: str, row: dict[str, Any]) -> str:
     for token, replacement in row.get("source", {}).get("bind", {}).items():
         text = text.replace(token, replacement)
@@ -143,7 +136,7 @@ def differences(row: dict[str, Any], replay: Replay, answer: Any) -> list[str]:
                     found.append(f"message {error['Message']!r}; AWS sent none")
             else:
                 wanted = replay.fill(_bind(want["message"], row))
-                if not _same_message(wanted, error.get("Message") or "", row.get("message_match", "exact")):
+                if (error.get("Message") or "") != wanted:
                     found.append(f"message {error.get('Message')!r}, AWS {wanted!r}")
         return found
     if isinstance(answer, ClientError):
