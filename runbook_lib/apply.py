@@ -71,7 +71,7 @@ CALLS: dict[Action, Call] = {
     "DetachUserPolicy": lambda iam, s, g: users.detach_user_policy(iam, s.target, s.arg),
     "DeleteVirtualMFADevice": lambda iam, s, g: mfa.delete_device(iam, s.arg),
     "CreateVirtualMFADevice": lambda iam, s, g: mfa.create_device(
-        iam, s.target, "defer" if s.arg == "defer" else "direct"
+        iam, s.target, s.user, "defer" if s.arg == "defer" else "direct"
     ),
     "EnableMFADevice": _enable,
     "CreateServiceSpecificCredential": lambda iam, s, g: codecommit.create(iam, s.target),
@@ -131,14 +131,18 @@ class Applied:
         self.done.append(step)
         if self.delivery is None:
             return
-        if isinstance(made, mfa.VirtualDevice):
-            self.device = made
-            self.delivery.device(made, step.target)
-        elif isinstance(made, codecommit.GitCredential):
-            self.git = made
-            self.delivery.put(codecommit_username=made.username, codecommit_password=made.password)
-            if self.git_helper_host:
-                git_credential_approve(self.git_helper_host, made.username, made.password)
+        try:
+            if isinstance(made, mfa.VirtualDevice):
+                self.device = made
+                self.delivery.device(made, step.target)
+            elif isinstance(made, codecommit.GitCredential):
+                self.git = made
+                self.delivery.put(codecommit_username=made.username, codecommit_password=made.password)
+        except OSError as exc:  # checked before the call (Delivery.ready), and still failed: say what is lost
+            assert made is not None
+            raise self.delivery.lost(made, step.user or step.target, step.action, exc) from None
+        if isinstance(made, codecommit.GitCredential) and self.git_helper_host:
+            git_credential_approve(self.git_helper_host, made.username, made.password)
 
     def _enabling(self, step: Step, codes: tuple[str, str] | None) -> tuple[Step, Given]:
         """The device's serial and two codes (made from the seed when generating), checked against the seed."""

@@ -14,14 +14,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import mfa
-from .errors import RunbookError
-from .secrets import SECRET_VALUE_KEYS, SecretsFile, delivered, holding, register
+from .codecommit import GitCredential
+from .errors import InputError, RunbookError
+from .secrets import (
+    SECRET_VALUE_KEYS,
+    SecretsFile,
+    check_can_store,
+    delivered,
+    git_password_not_stored,
+    holding,
+    mfa_seed_not_stored,
+    register,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
 Reveal = Callable[[str, str], None]
 """A front end's way to show a secret once: (key in the secrets file, value)."""
+
+MAKES_SECRET = (
+    "CreateLoginProfile",
+    "UpdateLoginProfile",
+    "CreateVirtualMFADevice",
+    "CreateServiceSpecificCredential",
+    "ResetServiceSpecificCredential",
+)
+"""The IAM calls whose secret exists once (the password it sends, the seed or Git password it returns)."""
 
 
 @dataclass
@@ -48,6 +67,24 @@ class Delivery:
         for key, value in values.items():
             if self.reveal is not None and key in SECRET_VALUE_KEYS:
                 self.reveal(key, value)
+
+    def ready(self, action: str) -> None:
+        """Before `action` makes a one-time secret: the secrets directory can take it, or nothing is sent."""
+        try:
+            check_can_store(self.secrets_dir)
+        except InputError as exc:
+            raise type(exc)(
+                f"{exc.message} ({action} makes a secret IAM shows only once, so it was not called.)",
+                parameter=exc.parameter,
+                fix=exc.fix,
+                step=action,
+            ) from None
+
+    def lost(self, made: mfa.VirtualDevice | GitCredential, user_name: str, action: str, exc: OSError) -> RunbookError:
+        """IAM made a secret and the file could not take it after all: what is lost, and the way back."""
+        if isinstance(made, GitCredential):
+            return git_password_not_stored(made.credential_id, user_name, exc, action)
+        return mfa_seed_not_stored(made.serial, exc, action)
 
     def device(self, device: mfa.VirtualDevice, device_name: str) -> None:
         """A new device's serial, seed, otpauth URI and QR image."""
@@ -122,9 +159,25 @@ def delivered_seed(secrets_dir: str, device: mfa.VirtualDevice, device_name: str
     )
 
 
-def waiting_device(iam: IAMClient, device_name: str, secrets_dir: str, account_id: str) -> DeliveredDevice:
-    """The device an earlier run left waiting (read from IAM), with its seed from the secrets file that records it."""
-    waiting = mfa.find_pending(iam, device_name)
+def password_delivered(secrets_dir: str, user_name: str, account_id: str) -> bool:
+    """Whether a secrets file in `secrets_dir` holds a console password for this user of this account.
+
+    A user's existing password is the runbook's own only if an earlier run wrote it there (always
+    before `CreateLoginProfile`); the value is not read out, only that one is there.
+    """
+    return any(
+        values.get("user_name") == user_name
+        and values.get("account_id") == account_id
+        and values.get("console_password")
+        for _, values in delivered(secrets_dir)
+    )
+
+
+def waiting_device(
+    iam: IAMClient, user_name: str, device_name: str, secrets_dir: str, account_id: str
+) -> DeliveredDevice:
+    """The device an earlier run left waiting for this user (read from IAM), with its seed from the secrets file."""
+    waiting = [d for d in mfa.find_pending(iam, user_name) if d.serial.endswith(f"/{device_name}")]
     for device in waiting:
         found = recorded_device(secrets_dir, device, device_name, account_id)
         if found is not None:

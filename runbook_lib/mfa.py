@@ -115,29 +115,82 @@ def require_valid(seed: str, first: str, second: str, parameter: str) -> None:
         raise CodeError(MESSAGES[verdict], parameter=parameter, fix="Enter two new consecutive codes.")
 
 
-def find_pending(iam: IAMClient, device_name: str) -> list[VirtualDevice]:
-    """Unassigned virtual devices of this name that the runbook made (left by a stop before enable).
+USER_TAG = "runbook-user"
+"""The tag naming the user a device was made for: what ties a device waiting for codes to its user."""
 
-    Tags are read per candidate with ListMFADeviceTags: list calls need not carry them.
+
+@dataclass(frozen=True)
+class NamedDevice:
+    """The virtual device of a name, and whom it can be tied to: the user it is assigned to, or, while it
+    waits for codes, the user its tags name (empty for a device the runbook did not make, or made for no one)."""
+
+    serial: str
+    assigned_to: str = ""
+    made_for: str = ""
+    deferred: bool = False
+    device_id: str = ""
+
+    def tied_to(self, user_name: str) -> bool:
+        return user_name in (self.assigned_to, self.made_for)
+
+    def holder(self) -> str:
+        """Whose it is, for a message that says why the name is taken."""
+        if self.assigned_to:
+            return f"assigned to user {self.assigned_to}"
+        if self.made_for:
+            return f"made by this runbook for user {self.made_for}, waiting for codes"
+        return "not made by this runbook for any user"
+
+
+def _waiting(iam: IAMClient, serial: str) -> NamedDevice:
+    """An unassigned device, tied by its tags (ListMFADeviceTags: list calls need not carry them)."""
+    tags = iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]
+    if not ours(tags):  # type: ignore[arg-type]
+        return NamedDevice(serial)
+    values = {t["Key"]: t["Value"] for t in tags}
+    return NamedDevice(
+        serial,
+        made_for=values.get(USER_TAG, ""),
+        deferred=values.get(FLOW_TAG) == "defer",
+        device_id=values.get(ID_TAG, ""),
+    )
+
+
+def named(iam: IAMClient, device_name: str) -> NamedDevice | None:
+    """The virtual device called `device_name`, whoever holds it (IAM allows one of a name), or None."""
+    for page in iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Any"):
+        for device in page["VirtualMFADevices"]:
+            serial = device["SerialNumber"]
+            if serial.endswith(f":mfa/{device_name}"):  # the runbook makes its devices at path /
+                user = device.get("User", {}).get("UserName", "")
+                return NamedDevice(serial, assigned_to=user) if user else _waiting(iam, serial)
+    return None
+
+
+def find_pending(iam: IAMClient, user_name: str) -> list[VirtualDevice]:
+    """The unassigned virtual devices this runbook made for `user_name`, whatever their names.
+
+    A device is tied to a user by the tag the runbook put on it, never by its name: another user's
+    run may have used the same name (`mfa_device_name`), and a name alone proves nothing.
     """
     found = []
     for page in iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Unassigned"):
         for device in page["VirtualMFADevices"]:
-            serial = device["SerialNumber"]
-            if serial.rsplit("/", 1)[-1] != device_name:
-                continue
-            tags = iam.list_mfa_device_tags(SerialNumber=serial)["Tags"]
-            if ours(tags):  # type: ignore[arg-type]
-                values = {t["Key"]: t["Value"] for t in tags}
-                deferred = values.get(FLOW_TAG) == "defer"
-                found.append(VirtualDevice(serial=serial, deferred=deferred, device_id=values.get(ID_TAG, "")))
+            seen = _waiting(iam, device["SerialNumber"])
+            if seen.made_for == user_name:
+                found.append(VirtualDevice(seen.serial, deferred=seen.deferred, device_id=seen.device_id))
     return found
 
 
-def create_device(iam: IAMClient, device_name: str, flow: Flow) -> VirtualDevice:
-    """Create the device; the seed comes back once, here, and never again from IAM."""
+def create_device(iam: IAMClient, device_name: str, user_name: str, flow: Flow) -> VirtualDevice:
+    """Create the device, tagged with the user it is for; the seed comes back once, here, and never again."""
     device_id = uuid.uuid4().hex
-    tags = [*TAGS, {"Key": FLOW_TAG, "Value": flow}, {"Key": ID_TAG, "Value": device_id}]
+    tags = [
+        *TAGS,
+        {"Key": USER_TAG, "Value": user_name},
+        {"Key": FLOW_TAG, "Value": flow},
+        {"Key": ID_TAG, "Value": device_id},
+    ]
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=device_name, Tags=tags)["VirtualMFADevice"]  # type: ignore[arg-type]
     seed = (
         device["Base32StringSeed"].decode()

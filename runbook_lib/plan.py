@@ -1,6 +1,11 @@
 """Plan, then apply: a pure function turns (desired, observed) into the list of writes still missing.
 
 The review shows exactly this list; apply only executes it; a re-run of a finished job plans nothing.
+
+The plan also holds the guards, so no front end can plan around them: it writes only to users, groups
+and MFA devices it can tie to this runbook (or that `adopt=True` hands it), and it grants nothing to a
+user holding access keys, or a console password the runbook did not deliver (unless adopted), and
+the review names what such a user holds.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ class Step:
     """One write: the IAM action, what it acts on, and a line a reviewer can read.
 
     `arg` is the call's one further argument (a policy ARN, a serial, a group, a credential id, the MFA
-    flow); a step never holds a secret, which apply supplies at the call.
+    flow); `user` is the user a new MFA device is made for (its tag ties the device to that user). A step
+    never holds a secret, which apply supplies at the call.
     """
 
     phase: Phase
@@ -47,6 +53,7 @@ class Step:
     target: str
     detail: str
     arg: str = ""
+    user: str = ""
 
     def row(self) -> tuple[str, str, str, str]:
         """The review's row: phase, IAM action, on, what."""
@@ -78,13 +85,16 @@ class Desired:
     git_policies: tuple[PolicyRef, ...] = ()
     password_policy: PasswordPolicy | None = None
     codecommit_reset: str = ""
+    adopt: bool = False
     replace_password: bool = False  # an existing console password is replaced (UpdateLoginProfile), not kept
 
 
 @dataclass
 class Observed:
-    """What IAM holds now, as read by this run, and which waiting devices' seeds a secrets file records.
+    """What IAM holds now, as read by this run.
 
+    `pending`: the device named `device_name` when this runbook made it for the user and it waits for
+    codes; `device_taken`: whose that device is when it cannot be tied to the user (empty: no such device).
     `recorded` maps the serial of a waiting device to the secrets file holding its seed: such a device
     was delivered (its QR code shown, its seed written) and is reused, never replaced.
     """
@@ -95,11 +105,38 @@ class Observed:
     pending: list[VirtualDevice] = field(default_factory=list)
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     codes_available: bool = False
+    device_taken: str = ""
     recorded: dict[str, str] = field(default_factory=dict)
 
 
+def check_owners(o: Observed, adopt: bool) -> None:
+    """Refuse a user or group that exists and that this runbook did not create, unless `adopt`.
+
+    The same rule for every one the run writes to: the admin user, the Git user, the group.
+    """
+    if adopt:
+        return
+    for user, parameter in ((o.admin, "user_name"), (o.git, "codecommit_user")):
+        if user is not None and user.exists and not user.ours:
+            raise ConflictError(
+                f"User {user.name!r} exists and was not created by this runbook; it was not touched.",
+                parameter=parameter,
+                fix=f"Choose another {parameter}, or set adopt=True to manage this user.",
+            )
+    g = o.group
+    if g is not None and g.exists and not g.ours:
+        raise ConflictError(
+            f"Group {g.name!r} exists and was not created by this runbook; it was not touched. "
+            f"Members: {', '.join(g.members) or 'none'}; it grants: {', '.join(g.grants()) or 'nothing'}.",
+            parameter="group_name",
+            fix="Choose another group_name (the runbook creates it), or set adopt=True to grant through this "
+            "group: every member gets the policies attached to it.",
+        )
+
+
 def plan(d: Desired, o: Observed) -> list[Step]:
-    """Every write still needed, in the order IAM needs them."""
+    """Every write still needed, in the order IAM needs them; refused if a guard stands in the way."""
+    check_owners(o, d.adopt)
     steps: list[Step] = []
     if d.password_policy is not None and o.password_policy != d.password_policy:
         p = d.password_policy
@@ -116,7 +153,93 @@ def plan(d: Desired, o: Observed) -> list[Step]:
         steps += _mfa_steps(d, o)
     if d.codecommit:
         steps += _codecommit_steps(d, o)
+    check_grants(d, o, steps)
     return steps
+
+
+def _granted(d: Desired, o: Observed, steps: list[Step]) -> list[tuple[ObservedUser, str, str]]:
+    """The existing users this plan gives permissions to: (user, its parameter, what they get)."""
+    to_admin = any(
+        s.action in ("AddUserToGroup", "AttachGroupPolicy")
+        or (s.action == "AttachUserPolicy" and s.target == d.user_name)
+        for s in steps
+    )
+    to_git = o.git is not None and any(s.action == "AttachUserPolicy" and s.target == d.git_user for s in steps)
+    out = []
+    if to_admin and o.admin.exists:
+        out.append((o.admin, "user_name", ", ".join(p.name for p in d.policies) or "permissions"))
+    if to_git and o.git is not None and o.git.exists:
+        out.append((o.git, "codecommit_user", ", ".join(p.name for p in d.git_policies) or "permissions"))
+    return out
+
+
+def check_grants(d: Desired, o: Observed, steps: list[Step]) -> None:
+    """Grant nothing to a user holding access keys (the runbook never makes any), or a password it did not deliver.
+
+    Keys are refused even with `adopt`: whoever holds them would get what the run grants, unseen. A
+    console password no secrets file holds is kept only with `adopt=True`, and the review says so.
+    """
+    for user, parameter, what in _granted(d, o, steps):
+        if user.access_keys:
+            raise ConflictError(
+                f"{_keys(user)}. This runbook never makes access keys, and this run would grant {what} to "
+                "whoever holds them.",
+                parameter=parameter,
+                fix=f"Delete the keys nobody needs (aws iam delete-access-key --user-name {user.name} "
+                f"--access-key-id {user.access_keys[0]}, and so on), then run again; or choose another {parameter}.",
+            )
+        replaced = d.replace_password and user is o.admin  # UpdateLoginProfile: nobody else knows the new one
+        if user.login_profile and not user.password_delivered and not d.adopt and not replaced:
+            raise ConflictError(
+                f"{user.name} already has a console password that no secrets file in secrets_dir holds: it was set "
+                f"outside this runbook (or by a run with another secrets_dir), and this run would grant {what} to "
+                "whoever knows it.",
+                parameter=parameter,
+                fix=f"To keep that password, set adopt=True (the review says it is kept); to replace it, set "
+                f"replace_password=True. Otherwise delete it (aws iam delete-login-profile --user-name {user.name}) "
+                "and run again, or point secrets_dir at the directory of the run that set it.",
+            )
+
+
+def _keys(user: ObservedUser) -> str:
+    n = len(user.access_keys)
+    return f"{user.name}: {n} access key{'s' if n != 1 else ''} ({', '.join(user.access_keys)}): remove them or stop"
+
+
+def kept_password(user: ObservedUser) -> str:
+    """What happens to a user's existing console password: kept, and whether a secrets file has it."""
+    if user.password_delivered:
+        return "existing console password kept (set by an earlier run: it is in that run's secrets file)"
+    return "existing console password kept, not in the secrets file"
+
+
+def holding_notes(d: Desired, o: Observed) -> list[str]:
+    """What the review says about what existing users and the group hold, before anything is granted."""
+    notes = []
+    for user in (o.admin, o.git):
+        if user is None or not user.exists:
+            continue
+        if user.login_profile and d.replace_password and user is o.admin and d.console_access:
+            notes.append(f"{user.name}: existing console password replaced (UpdateLoginProfile, below).")
+        elif user.login_profile:
+            notes.append(f"{user.name}: {kept_password(user)}.")
+        if user.access_keys:
+            notes.append(_keys(user) + ".")
+    g = o.group
+    if d.grant_via == "group" and g is not None and g.exists:
+        others = g.others(d.user_name)
+        if others:
+            notes.append(
+                f"Group {g.name} has {len(others)} other member(s) ({', '.join(others)}): "
+                "what is attached to the group reaches them too."
+            )
+        wanted = {p.arn for p in d.policies}
+        extra = [arn.rsplit("/", 1)[-1] for arn in g.attached if arn not in wanted] + [
+            f"{n} (inline)" for n in g.inline
+        ]
+        if extra:
+            notes.append(f"Group {g.name} also grants: {', '.join(extra)}.")
+    return notes
 
 
 def _user_steps(d: Desired, u: ObservedUser, group: ObservedGroup | None) -> list[Step]:
@@ -197,6 +320,12 @@ def _mfa_steps(d: Desired, o: Observed) -> list[Step]:
         out.append(
             Step("mfa", "DeleteVirtualMFADevice", v.serial, f"delete a device left by an earlier run ({why})", v.serial)
         )
+    if o.device_taken:  # never a device of the user's own: that one is pending
+        raise ConflictError(
+            f"An MFA device named {d.device_name!r} already exists, {o.device_taken}; it was not touched.",
+            parameter="mfa_device_name",
+            fix=f"Choose another mfa_device_name for {d.user_name}.",
+        )
     if kept:
         v = kept[0]
         if o.codes_available or not d.mfa_deferred:
@@ -218,6 +347,7 @@ def _mfa_steps(d: Desired, o: Observed) -> list[Step]:
             d.device_name,
             f"create virtual MFA device {d.device_name}",
             "defer" if d.mfa_deferred else "direct",
+            d.user_name,
         )
     )
     if not d.mfa_deferred or o.codes_available:

@@ -20,12 +20,23 @@ from . import checks, choices, codecommit, fixes, passwords, policies, users
 from .apply import Applied, Given
 from .aws import Connection
 from .choices import Console, PasswordMode, PasswordSource
-from .delivery import DeliveredDevice, Delivery, Reveal, waiting_device
-from .errors import ConflictError, InputError
+from .delivery import MAKES_SECRET, DeliveredDevice, Delivery, Reveal, waiting_device
+from .errors import InputError
 from .identity import Preflight, run_preflight
 from .mfa import VirtualDevice
 from .params import CHOICES, PARAMETER_NAMES, Parameters, check_name, parse
-from .plan import APPLIED_HEADER, Desired, Observed, Phase, Step, plan, review_report
+from .plan import (
+    APPLIED_HEADER,
+    Desired,
+    Observed,
+    Phase,
+    Step,
+    check_owners,
+    holding_notes,
+    kept_password,
+    plan,
+    review_report,
+)
 from .reading import observe, resolve_policies
 from .report import Report
 from .secrets import ensure_private_dir, read_mfa_codes, read_password, refuse_secret_parameters, register
@@ -83,14 +94,9 @@ class Runbook:
             self.desired = None
             self.delivery.user_name = name  # no secret is delivered before Create
         p = self.params
-        self.observed = observe(self.conn.iam, p, self.pre.password_policy)
+        self.observed = observe(self.conn.iam, p, self.pre.password_policy, self.pre.account_id)
+        check_owners(self.observed, p.adopt)  # the Git user and the group too, before section 2
         u = self.observed.admin
-        if u.exists and not u.ours and not p.adopt:
-            raise ConflictError(
-                f"User {p.user_name!r} exists and was not created by this runbook; it was not touched.",
-                parameter="user_name",
-                fix="Choose another user_name, or set adopt=True to manage this user.",
-            )
         state = (
             "does not exist yet: it will be created"
             if not u.exists
@@ -102,7 +108,7 @@ class Runbook:
     def observation(self) -> Observed:
         """What IAM holds for this run, read by section 1 (or now, if it did not run)."""
         if self.observed is None:
-            self.observed = observe(self.conn.iam, self.params, self.pre.password_policy)
+            self.observed = observe(self.conn.iam, self.params, self.pre.password_policy, self.pre.account_id)
         return self.observed
 
     def _recorded(self, observed: Observed) -> Observed:
@@ -152,6 +158,8 @@ class Runbook:
             given = choices.typed_password(password, confirm) or chosen.password
             chosen = replace(chosen, password=given if given is not None else self._custom_password())
         rows, how = choices.console_rows(chosen, self.effective_policy, self.params.user_name)
+        if self.observation().admin.login_profile:
+            how = f"{how}; it replaces the existing password (UpdateLoginProfile)"
         self.console = chosen
         progress("console", how)
         return Report(f"Console access: {how}", rows)
@@ -163,10 +171,10 @@ class Runbook:
         if refusal is not None:
             raise refusal
         self.console = replace(chosen, password=None)
-        user = self.params.user_name
-        progress("console", "the existing console password is kept")
+        kept = kept_password(self.observation().admin)
+        progress("console", kept)
         rows = [
-            ("password", f"{user} already has a console password: it is kept, and not shown here"),
+            ("console password", kept),
             ("to replace it", "replace_password=True: a new password, set by UpdateLoginProfile after the review"),
         ]
         return Report("Console access: the existing password is kept", rows)
@@ -295,7 +303,7 @@ class Runbook:
         if read_again:
             self.choose_user()
         observed = replace(self._recorded(self.observation()), codes_available=self._codes_available())
-        steps = plan(self.wanted(), observed)
+        steps = plan(self.wanted(), observed)  # refuses what the guards refuse, before anything is granted
         self.applied.steps = steps
         unconfirmed = self.params.target == "aws" and self.params.confirm != self.pre.account_id
         if unconfirmed and not self.interactive and steps:
@@ -305,7 +313,11 @@ class Runbook:
                 fix=f"Review the plan, then run again with confirm={self.pre.account_id!r}.",
             )
         progress("review", f"{len(steps)} change(s) planned" if steps else "nothing to do: the account already matches")
-        return review_report(steps)
+        return review_report(steps, self.holding_notes())
+
+    def holding_notes(self) -> list[str]:
+        """What the review says about existing users' passwords and keys, and the group's other members."""
+        return holding_notes(self.wanted(), self.observation())
 
     def full_plan(self) -> list[Step]:
         """Every write of the deferred flow's two runs: the plan as if two codes were already given."""
@@ -324,11 +336,17 @@ class Runbook:
     def apply(self, *phases: Phase) -> list[Step]:
         """Execute the planned steps of these phases, in order; return what was done."""
         made: list[Step] = []
-        for step in [s for s in self.pending() if s.phase in phases]:
+        todo = [s for s in self.pending() if s.phase in phases]
+        secret_ahead = next((s.action for s in todo if s.action in MAKES_SECRET), "")
+        for step in todo:
             if step.phase == "codecommit" and self.params.mfa and not self.mfa_enabled():
                 break  # the deferred flow stops at MFA; the next run finishes both
             if step.action == "EnableMFADevice" and self.interactive and self.codes is None:
                 break  # the panel asks for two codes, then calls submit_codes
+            if secret_ahead or step.action in MAKES_SECRET:
+                # before the batch's first write (no user without its password), and again at each secret
+                self.delivery.ready(step.action if step.action in MAKES_SECRET else secret_ahead)
+                secret_ahead = ""
             self.applied.execute(step, self._given(step))
             made.append(step)
         return made
@@ -336,10 +354,20 @@ class Runbook:
     def _given(self, step: Step) -> Given:
         """The secrets a step sends: the console password (on disk before the call: never lost), or two codes."""
         if step.action in ("CreateLoginProfile", "UpdateLoginProfile"):
-            if self.console.password is None:
-                self.console = replace(self.console, password=register(passwords.generate(self.effective_policy)))
-            password = self.console.password or ""
-            self.delivery.put(console_password=password)
+            password = self.console.password
+            if password is None:
+                password = register(passwords.generate(self.effective_policy))
+                self.console = replace(self.console, password=password)
+            try:
+                self.delivery.put(console_password=password)
+            except OSError as exc:
+                raise InputError(
+                    f"The console password could not be written to the secrets directory ({exc.strerror}); "
+                    f"{step.action} was not called.",
+                    parameter="secrets_dir",
+                    fix="Free some space there (or point secrets_dir at a writable directory), then run again.",
+                    step=step.action,
+                ) from None
             return Given(password=password, reset_required=self.console.reset_required)
         if step.action == "EnableMFADevice":
             codes, self.codes = self.codes, None  # codes are single-use: never kept after an attempt
@@ -457,12 +485,13 @@ class Runbook:
     def mfa_waiting(self) -> bool:
         """MFA was asked for and the user has no enabled device yet (read afresh from IAM)."""
         p = self.params
-        return p.mfa and not users.observe(self.conn.iam, p.user_name, login=False, codecommit=False).mfa_serials
+        seen = users.observe(self.conn.iam, p.user_name, login=False, codecommit=False, keys=False)
+        return p.mfa and not seen.mfa_serials
 
     def waiting_device(self) -> DeliveredDevice:
         """The deferred device an earlier run created, with its seed from that run's secrets file."""
         p = self.params
-        return waiting_device(self.conn.iam, p.device_name, p.secrets_dir, self.pre.account_id)
+        return waiting_device(self.conn.iam, p.user_name, p.device_name, p.secrets_dir, self.pre.account_id)
 
     def git_credentials(self) -> Report:
         """Section 7: HTTPS Git credentials for CodeCommit, shown once (a repeat returns the first report)."""

@@ -54,9 +54,9 @@ class Section:
         return "IAM calls: " + (", ".join(f"`{c}`" for c in self.calls) if self.calls else "none")
 
 
-_USER_READS = ("GetUser", "GetLoginProfile", "ListAttachedUserPolicies", "ListGroupsForUser", "ListMFADevices",
-               "ListServiceSpecificCredentials", "GetGroup", "ListAttachedGroupPolicies", "ListVirtualMFADevices",
-               "ListMFADeviceTags")  # fmt: skip
+_USER_READS = ("GetUser", "GetLoginProfile", "ListAttachedUserPolicies", "ListGroupsForUser", "ListAccessKeys",
+               "ListMFADevices", "ListServiceSpecificCredentials", "GetGroup", "ListAttachedGroupPolicies",
+               "ListGroupPolicies", "ListVirtualMFADevices", "ListMFADeviceTags")  # fmt: skip
 _PREFLIGHT = ("GetCallerIdentity", "ListAccountAliases", "GetAccountPasswordPolicy", "GetAccountSummary")
 _VERIFY = ("GenerateCredentialReport", "GetCredentialReport", "ListAttachedUserPolicies", "ListUserPolicies",
            "ListMFADevices", "ListGroupsForUser", "ListAttachedGroupPolicies", "GetAccountPasswordPolicy")  # fmt: skip

@@ -14,7 +14,14 @@ for another account or another user can delete anything. A re-run after a stop f
 a re-run of a finished teardown makes no write. A user the runbook did not tag is refused unless
 `adopt=True`.
 
-Kept on purpose: the group of `grant_via="group"` (other members may rely on it), the account
+Only what can be tied to the named user goes: what IAM lists for that user (its credentials, assigned
+MFA devices, login profile, keys, policies, group memberships), and the unassigned MFA devices whose
+tags name it (the create run tags every device with its user). Never anything by its name alone: a
+teardown of a user that does not exist, or with another user's `mfa_device_name`, removes no other
+user's waiting device. `mfa_device_name` is still accepted, for old command lines, and not needed.
+
+Kept on purpose: the group of `grant_via="group"` (only the user's membership is removed; other members
+may rely on the group), the account
 password policy, and the secrets files, which are on the machine, not in IAM.
 """
 
@@ -49,9 +56,9 @@ def progress(key: SectionKey, status: str) -> None:
     _progress(key, status, SECTIONS)
 
 
-def observe(conn: Connection, user_name: str, device_name: str = "") -> Holdings:
-    """Everything the user holds, and the unassigned devices the runbook made for it."""
-    pending = tuple(d.serial for d in mfa.find_pending(conn.iam, device_name or user_name))
+def observe(conn: Connection, user_name: str) -> Holdings:
+    """Everything the user holds, and the unassigned devices the runbook made for it (tied by tag, not by name)."""
+    pending = tuple(d.serial for d in mfa.find_pending(conn.iam, user_name))
     return holdings(conn.iam, user_name, pending)
 
 
@@ -118,7 +125,7 @@ class Teardown:
     def check_user(self) -> Report:
         """Read everything the user holds; refuse a user this runbook did not create, unless adopted."""
         p = self.params
-        self.held = observe(self.conn, p.user_name, p.mfa_device_name)
+        self.held = observe(self.conn, p.user_name)
         h = self.held
         if h.exists and not h.ours and not p.adopt:
             raise ConflictError(
@@ -198,7 +205,7 @@ class Teardown:
 
     def verify(self) -> Report:
         """Read IAM again: the user and the devices the runbook made for it are gone."""
-        left = plan(observe(self.conn, self.params.user_name, self.params.mfa_device_name))
+        left = plan(observe(self.conn, self.params.user_name))
         if left:
             progress("verify", f"{len(left)} thing(s) still there: run again")
             rows = [s.applied_row(MARK["warn"]) for s in left]

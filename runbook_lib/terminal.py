@@ -78,7 +78,7 @@ def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int
     try:
         password = prepare(raw, runbook)
         steps = runbook.full_plan()
-        show(review(steps))
+        show(review(steps, runbook.holding_notes()))
         if not steps:
             say("runbook: nothing to do.")
             return 0
@@ -316,13 +316,13 @@ def ask_password(runbook: Runbook) -> str:
         return register(password)
 
 
-def review(steps: list[Step]) -> Report:
-    """The review, shaped like the notebook's, for the whole terminal run."""
+def review(steps: list[Step], holding: list[str] | None = None) -> Report:
+    """The review, shaped like the notebook's, for the whole terminal run (`holding`: what existing users hold)."""
     notes = [
         "The MFA device is enabled with two codes from your app, asked for here after the device is created.",
         "Secrets go to your mode-0600 secrets file in secrets_dir; the executed notebooks hold none.",
     ]
-    return review_report(steps, notes if steps else [])
+    return review_report(steps, (holding or []) + (notes if steps else []))
 
 
 # --- the QR code and the codes, on the terminal only --------------------------------------------

@@ -1,7 +1,8 @@
 """IAM users: reading a user's current state, the writes that create and grant it, and its removal.
 
-The runbook tags what it creates, so a re-run can tell its own user from a stranger's. `holdings`
-reads everything IAM makes a user give up before `DeleteUser` (the teardown's plan).
+The runbook tags what it creates, so a re-run can tell its own user from a stranger's. IAM groups take
+no tags, so the runbook makes its groups under its own path (`GROUP_PATH`) instead. `holdings` reads
+everything IAM makes a user give up before `DeleteUser` (the teardown's plan).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 TAG_KEY = "managed-by"
 TAG_VALUE = "runbook-first-admin"
 TAGS = [{"Key": TAG_KEY, "Value": TAG_VALUE}]
+GROUP_PATH = f"/{TAG_VALUE}/"
+"""The path of the groups the runbook creates: what tells its group from a stranger's (groups take no tags)."""
 
 
 def ours(tags: list[dict[str, str]] | None) -> bool:
@@ -38,6 +41,8 @@ class ObservedUser:
     mfa_serials: list[str] = field(default_factory=list)
     credential_ids: list[str] = field(default_factory=list)
     service_user_name: str = ""
+    access_keys: list[str] = field(default_factory=list)
+    password_delivered: bool = False  # its console password is in a secrets file of an earlier run
 
 
 def observe(
@@ -48,8 +53,13 @@ def observe(
     mfa: bool = True,
     codecommit: bool = True,
     groups: bool = False,
+    keys: bool = True,
 ) -> ObservedUser:
-    """Read only what the plan needs; a missing user costs one call."""
+    """Read only what the plan needs; a missing user costs one call.
+
+    Access keys are read because the runbook never makes any: a user holding some was given them by
+    someone else, and whatever the run grants would reach their holders too.
+    """
     seen = ObservedUser(name)
     try:
         user = iam.get_user(UserName=name)["User"]
@@ -74,6 +84,8 @@ def observe(
             for page in iam.get_paginator("list_groups_for_user").paginate(UserName=name)
             for g in page["Groups"]
         ]
+    if keys:
+        seen.access_keys = [k["AccessKeyId"] for k in _pages(iam, "list_access_keys", "AccessKeyMetadata", name)]
     if mfa:
         seen.mfa_serials = [d["SerialNumber"] for d in iam.list_mfa_devices(UserName=name)["MFADevices"]]
     if codecommit:
@@ -87,21 +99,35 @@ def observe(
 
 @dataclass
 class ObservedGroup:
-    """The group used by `grant_via=group`, and the policies attached to it."""
+    """The group used by `grant_via=group`: whether the runbook made it, who is in it and what it grants."""
 
     name: str
     exists: bool = False
+    ours: bool = False
+    members: list[str] = field(default_factory=list)
     attached: list[str] = field(default_factory=list)
+    inline: list[str] = field(default_factory=list)
+
+    def others(self, user_name: str) -> list[str]:
+        """Its members but `user_name`: whoever a policy attached to the group reaches besides the admin."""
+        return [m for m in self.members if m != user_name]
+
+    def grants(self) -> list[str]:
+        """The names of what it grants already: managed policies, and inline ones."""
+        return [arn.rsplit("/", 1)[-1] for arn in self.attached] + [f"{n} (inline)" for n in self.inline]
 
 
 def observe_group(iam: IAMClient, name: str) -> ObservedGroup:
     seen = ObservedGroup(name)
     try:
-        iam.get_group(GroupName=name, MaxItems=1)
+        pages = list(iam.get_paginator("get_group").paginate(GroupName=name))
     except iam.exceptions.NoSuchEntityException:
         return seen
-    seen.exists = True
+    seen.exists, seen.ours = True, pages[0]["Group"]["Path"] == GROUP_PATH
+    seen.members = [u["UserName"] for page in pages for u in page["Users"]]
     seen.attached = [p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName=name)["AttachedPolicies"]]
+    seen.inline = [n for page in iam.get_paginator("list_group_policies").paginate(GroupName=name)
+                   for n in page["PolicyNames"]]  # fmt: skip
     return seen
 
 
@@ -137,7 +163,7 @@ def attach_user_policy(iam: IAMClient, name: str, arn: str) -> None:
 
 
 def create_group(iam: IAMClient, name: str) -> None:
-    iam.create_group(GroupName=name)
+    iam.create_group(GroupName=name, Path=GROUP_PATH)
 
 
 def attach_group_policy(iam: IAMClient, group: str, arn: str) -> None:

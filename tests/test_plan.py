@@ -86,5 +86,8 @@ def test_full_credential_slots_on_an_adopted_user_offer_reset_or_skip() -> None:
     """IAM allows two service-specific credentials per user and service (LimitExceeded beyond)."""
     user = ObservedUser("bob", exists=True, ours=False, credential_ids=["A", "B"], mfa_serials=["x"])
     with pytest.raises(ConflictError) as err:
-        plan(desired(user_name="bob", git_user="bob", console_access=False, policies=()), Observed(admin=user))
+        plan(
+            desired(user_name="bob", git_user="bob", console_access=False, policies=(), adopt=True),
+            Observed(admin=user),
+        )
     assert "codecommit_reset" in (err.value.fix or "") and "codecommit=False" in (err.value.fix or "")

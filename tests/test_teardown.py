@@ -158,3 +158,65 @@ def test_runbook_teardown_shows_the_removals_and_makes_them_only_once_confirmed(
 
     assert removal.returncode == 0 and "Verify: alice is gone" in out, out
     assert holdings(account.iam).empty
+
+
+# --- only what can be tied to the named user (issue 13, item 7) ------------------------------------------
+
+
+def _two_waiting_users(account: Account) -> None:
+    """alice and bob, each stopped at MFA with a device waiting for codes, both in the shared group."""
+    for user in ("alice", "bob"):
+        account.run(user_name=user, mfa_codes="defer", grant_via="group", codecommit=False)
+    assert len(holdings(account.iam).unassigned_devices) == 2
+
+
+def _bob(account: Account) -> tuple[object, ...]:
+    """Everything bob holds, and the devices waiting for him, read by the root user."""
+    iam = account.iam
+    waiting = [
+        d["SerialNumber"]
+        for d in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+        if d["SerialNumber"].endswith("/bob")
+    ]
+    return (
+        iam.get_login_profile(UserName="bob")["LoginProfile"]["UserName"],
+        [g["GroupName"] for g in iam.list_groups_for_user(UserName="bob")["Groups"]],
+        [p["PolicyArn"] for p in iam.list_attached_group_policies(GroupName="Administrators")["AttachedPolicies"]],
+        waiting,
+    )
+
+
+NAMED = {
+    # how the teardown is asked: its parameters
+    "alice": {},
+    "alice-naming-bobs-device": {"mfa_device_name": "bob"},
+    "missing-user-naming-bobs-device": {"user_name": "carol", "confirm": "carol", "mfa_device_name": "bob"},
+    "missing-user-named-like-bobs-device": {"user_name": "bob2", "confirm": "bob2", "mfa_device_name": "bob"},
+}
+
+
+@pytest.mark.parametrize("how", NAMED)
+def test_a_teardown_with_two_users_waiting_at_mfa_removes_nothing_of_the_other(account: Account, how: str) -> None:
+    """A device is the user's if it is assigned to the user or, unassigned, its tags name the user: never by name."""
+    _two_waiting_users(account)
+    bob = _bob(account)
+    assert bob[3], bob
+
+    done = remove(account, **NAMED[how])
+
+    assert _bob(account) == bob
+    assert "Administrators" in holdings(account.iam).groups
+    if how.startswith("alice"):
+        assert holdings(account.iam).users == ("bob",)
+        assert [d for d in holdings(account.iam).unassigned_devices if d.endswith("/alice")] == []
+    else:
+        assert done.conn.call_log.writes == [] and holdings(account.iam).users == ("alice", "bob")
+
+
+def test_a_waiting_device_the_runbook_made_for_nobody_it_can_name_is_left(account: Account) -> None:
+    """A device tagged managed-by but naming no user (made by hand, or by an older runbook) is not tied to alice."""
+    from runbook_lib.users import TAGS
+
+    account.iam.create_virtual_mfa_device(VirtualMFADeviceName="alice", Tags=TAGS)  # type: ignore[arg-type]
+    done = remove(account)
+    assert done.conn.call_log.writes == [] and len(holdings(account.iam).unassigned_devices) == 1

@@ -18,6 +18,7 @@ from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.core.serialize import never_return
 from moto.core.utils import camelcase_to_underscores, get_service_model
 from moto.iam.exceptions import ValidationError
+from moto.iam.models import iam_backends
 from moto.iam.responses import IamResponse
 from moto.sts.models import sts_backends
 
@@ -26,8 +27,6 @@ from runbook_lib.sandbox.validation import check_request
 
 if TYPE_CHECKING:
     from moto.iam.models import User
-
-    from runbook_lib.sandbox.iam import SandboxIAMBackend
 
 IMPLICIT_USER_ACTIONS = frozenset(
     {
@@ -118,10 +117,10 @@ class SandboxIamResponse(GuardedResponse, IamResponse):
     }
 
     @property
-    def backend(self) -> SandboxIAMBackend:
-        from runbook_lib.sandbox.iam import account_backend
-
-        return account_backend(self.current_account, self.partition)
+    def backend(self) -> Any:
+        """The account's backend: a `SandboxIAMBackend` once `sandbox.install()` has run (read from moto's
+        registry, so that this module need not import the backend's, which imports this one)."""
+        return iam_backends[self.current_account][self.partition]
 
     def before_action(self, action: str) -> ActionResult | None:
         """Validate as IAM's front end does, resolve names without regard to case, find the caller."""
