@@ -138,7 +138,11 @@ def test_a_device_made_again_under_the_same_serial_does_not_pass_for_the_one_who
     first.enable_mfa()
     serial = first.applied.device.serial if first.applied.device else ""
     account.iam.delete_virtual_mfa_device(SerialNumber=serial)
-    tags = [{"Key": "managed-by", "Value": "runbook-first-admin"}, {"Key": mfa.ID_TAG, "Value": "another-one"}]
+    tags = [
+        {"Key": "managed-by", "Value": "runbook-first-admin"},
+        {"Key": mfa.USER_TAG, "Value": "alice"},
+        {"Key": mfa.ID_TAG, "Value": "another-one"},
+    ]
     account.iam.create_virtual_mfa_device(VirtualMFADeviceName="alice", Tags=tags)  # type: ignore[arg-type]
     # a device of ours under the same serial, whose seed no file records (a crash before the write)
 
