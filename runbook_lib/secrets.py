@@ -411,7 +411,8 @@ class SecretsFile:
 def entries(values: Mapping[str, Any]) -> list[dict[str, str]]:
     """A secrets file's values, newest first: the top level, then each earlier value, newest first."""
     top = {k: v for k, v in values.items() if k in SECRET_KEYS}
-    earlier = [e for e in values.get(EARLIER, []) if isinstance(e, dict)]
+    context = {k: top[k] for k in ("user_name", "account_id", "console_signin_url") if k in top}
+    earlier = [{**context, **e} for e in values.get(EARLIER, []) if isinstance(e, dict)]
     return [top, *reversed(earlier)]
 
 
