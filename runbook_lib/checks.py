@@ -348,7 +348,7 @@ def no_unused_initial_keys(user: UserState, row: dict[str, str] | None, late: st
 def as_report(checks: list[Check], fix: Callable[[Check], str] | None = None) -> Report:
     """The table Verify shows: Prowler's verdict, the finding, and the runbook's own reading beside it.
 
-    `fix` words each fix for the front end that shows it (default: the check's own).
+    `fix` words each fix for the front end that shows it (default: the check's own text).
     """
     fix = fix or (lambda c: c.fix)
     rows = [

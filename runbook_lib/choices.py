@@ -126,8 +126,8 @@ def desired(p: Parameters, console: Console, chosen: list[PolicyRef], git_polici
         git_policies=tuple(git_policies),
         password_policy=passwords.CIS_POLICY if p.password_policy == "cis" else None,
         codecommit_reset=p.codecommit_reset,
-        replace_password=console.replace,
         adopt=p.adopt,
+        replace_password=console.replace,
     )
 
 

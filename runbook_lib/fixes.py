@@ -23,6 +23,7 @@ Front = Literal["headless", "terminal", "panels"]
 REMEDIES: dict[str, tuple[tuple[str, Any], ...]] = {
     "iam_user_mfa_enabled_console_access": (("mfa", True),),
     "iam_policy_attached_only_to_group_or_roles": (("grant_via", "group"),),
+    "iam_user_administrator_access_policy": (("grant_via", "group"),),
     "iam_password_policy_minimum_length_14": (("password_policy", "cis"),),
     "iam_password_policy_reuse_24": (("password_policy", "cis"),),
 }
@@ -34,12 +35,11 @@ MANUAL = frozenset(
         "iam_no_root_access_key",
         "iam_root_mfa_enabled",
         "iam_user_no_setup_initial_access_key",
-        "iam_user_administrator_access_policy",
         "iam_aws_attached_policy_no_administrative_privileges",
     }
 )
-"""The checks whose fix no parameter makes: root's own settings, keys the runbook never makes, and the full-admin
-policy the account's first administrator is given on purpose."""
+"""The checks whose fix no parameter makes: root's own settings, keys the runbook never makes, and the full
+access an account's first administrator is given on purpose (its FAIL is expected, and shows no fix)."""
 
 
 @dataclass(frozen=True)

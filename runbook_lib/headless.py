@@ -4,8 +4,8 @@ A front end (`runbook run`, `runbook teardown`, terminal mode) calls `execute`. 
 and a private kernel: its connection file and IPC sockets live in a 0700 temporary directory that goes
 away with the run, so runs at once on one machine share nothing, and a run writes nothing into the
 package or `notebooks/`. The kernel works in the directory where the command was started, knows it as
-$RUNBOOK_START_DIR, and names its secrets file with the run id ($RUNBOOK_RUN_ID), which is how the run
-reports exactly its own files.
+$RUNBOOK_START_DIR, and records its run id ($RUNBOOK_RUN_ID) in the user's secrets file it adds to, which
+is how the run reports exactly the files it wrote.
 """
 
 from __future__ import annotations
@@ -165,21 +165,16 @@ def execute(
                 holder["sandbox"].stop()
             os.environ.pop("AWS_ENDPOINT_URL", None)
     print(f"runbook: done. Executed notebook: {output}")
-    if params.secrets_store == "file":
-        for path in secrets_files(Path(params.secrets_dir).expanduser(), run_id):
-            print(f"runbook: secrets file (mode 0600, not printed): {path}")
-    else:
-        print(f"runbook: secrets store: {params.secrets_store} (each entry is named in the summary; none printed)")
+    for path in secrets_files(Path(params.secrets_dir).expanduser(), run_id):
+        print(f"runbook: secrets file (mode 0600, not printed): {path}")
     if html:
         print(f"runbook: HTML record: {export_html(output)}")
     return 0
 
 
 def secrets_files(directory: Path, run_id: str) -> list[Path]:
-    """The secrets files run `run_id` wrote to: each file lists the runs that wrote it (SecretsFile)."""
-    if not directory.is_dir():
-        return []
-    return files_of_run(str(directory), run_id)
+    """The secrets files run `run_id` wrote to: each user's file lists the runs that added to it."""
+    return files_of_run(str(directory), run_id) if directory.is_dir() else []
 
 
 def _section_of(notebook: Path, cell_index: int) -> str:

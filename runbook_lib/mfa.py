@@ -128,7 +128,7 @@ class NamedDevice:
     assigned_to: str = ""
     made_for: str = ""
     deferred: bool = False
-    device_id: str = ""  # the id tag (ID_TAG) a device waiting for codes carries, if any
+    device_id: str = ""
 
     def tied_to(self, user_name: str) -> bool:
         return user_name in (self.assigned_to, self.made_for)
@@ -183,7 +183,7 @@ def find_pending(iam: IAMClient, user_name: str) -> list[VirtualDevice]:
 
 
 def create_device(iam: IAMClient, device_name: str, user_name: str, flow: Flow) -> VirtualDevice:
-    """Create the device, tagged with the user it is for and an id of its own; the seed comes back once, here."""
+    """Create the device, tagged with the user it is for; the seed comes back once, here, and never again."""
     device_id = uuid.uuid4().hex
     tags = [
         *TAGS,

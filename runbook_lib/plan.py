@@ -85,8 +85,8 @@ class Desired:
     git_policies: tuple[PolicyRef, ...] = ()
     password_policy: PasswordPolicy | None = None
     codecommit_reset: str = ""
-    replace_password: bool = False  # an existing console password is replaced (UpdateLoginProfile), not kept
     adopt: bool = False
+    replace_password: bool = False  # an existing console password is replaced (UpdateLoginProfile), not kept
 
 
 @dataclass
@@ -105,8 +105,8 @@ class Observed:
     pending: list[VirtualDevice] = field(default_factory=list)
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     codes_available: bool = False
-    recorded: dict[str, str] = field(default_factory=dict)
     device_taken: str = ""
+    recorded: dict[str, str] = field(default_factory=dict)
 
 
 def check_owners(o: Observed, adopt: bool) -> None:
@@ -188,15 +188,17 @@ def check_grants(d: Desired, o: Observed, steps: list[Step]) -> None:
                 fix=f"Delete the keys nobody needs (aws iam delete-access-key --user-name {user.name} "
                 f"--access-key-id {user.access_keys[0]}, and so on), then run again; or choose another {parameter}.",
             )
-        if user.login_profile and not user.password_delivered and not d.adopt:
+        replaced = d.replace_password and user is o.admin  # UpdateLoginProfile: nobody else knows the new one
+        if user.login_profile and not user.password_delivered and not d.adopt and not replaced:
             raise ConflictError(
                 f"{user.name} already has a console password that the secrets store does not hold: it was set "
                 f"outside this runbook (or by a run with another secrets store), and this run would grant {what} to "
                 "whoever knows it.",
                 parameter=parameter,
-                fix=f"To keep that password, set adopt=True (the review says it is kept). Otherwise delete it "
-                f"(aws iam delete-login-profile --user-name {user.name}) and run again, or point secrets_store (and "
-                "secrets_dir, keepass_db or $PASSWORD_STORE_DIR) at the store of the run that set it.",
+                fix=f"To keep that password, set adopt=True (the review says it is kept); to replace it, set "
+                f"replace_password=True. Otherwise delete it (aws iam delete-login-profile --user-name {user.name}) "
+                "and run again, or point secrets_store (and secrets_dir, keepass_db or $PASSWORD_STORE_DIR) at the "
+                "store of the run that set it.",
             )
 
 
@@ -218,7 +220,9 @@ def holding_notes(d: Desired, o: Observed) -> list[str]:
     for user in (o.admin, o.git):
         if user is None or not user.exists:
             continue
-        if user.login_profile:
+        if user.login_profile and d.replace_password and user is o.admin and d.console_access:
+            notes.append(f"{user.name}: existing console password replaced (UpdateLoginProfile, below).")
+        elif user.login_profile:
             notes.append(f"{user.name}: {kept_password(user)}.")
         if user.access_keys:
             notes.append(_keys(user) + ".")

@@ -39,8 +39,7 @@ from .plan import (
 from .reading import observe, resolve_policies
 from .report import MARK, Report
 from .secrets import read_mfa_codes, read_password, refuse_secret_parameters, register
-from .sections import CREATE as SECTIONS
-from .sections import progress
+from .sections import CREATE as SECTIONS, progress
 from .session import caller, open_session, preflight_report, run_sections
 from .stores import DEFAULT_KEEPASS_DB, Account, AskPassword, open_store, parse_settings
 from .summary import summary_report
@@ -192,7 +191,7 @@ class Runbook:
                     fix="Choose keep (the account's policy as it is) or cis (length 14, reuse 24).",
                 )
             self.params = replace(self.params, password_policy=password_policy)
-            self.desired = None
+        self.desired = None  # the plan's input changes with this choice
         chosen = choices.console_from(self.console, access, mode, reset_required, replace_password)
         self.console = replace(chosen, password=None)  # a refused password is not kept
         if not chosen.access:
@@ -204,6 +203,8 @@ class Runbook:
             given = choices.typed_password(password, confirm) or chosen.password
             chosen = replace(chosen, password=given if given is not None else self._custom_password())
         rows, how = choices.console_rows(chosen, self.effective_policy, self.params.user_name)
+        if self.observation().admin.login_profile:
+            how = f"{how}; it replaces the existing password (UpdateLoginProfile)"
         self.console = chosen
         progress("console", how)
         return Report(f"Console access: {how}", rows)
@@ -215,10 +216,10 @@ class Runbook:
         if refusal is not None:
             raise refusal
         self.console = replace(chosen, password=None)
-        user = self.params.user_name
-        progress("console", "the existing console password is kept")
+        kept = kept_password(self.observation().admin)
+        progress("console", kept)
         rows = [
-            ("password", f"{user}: {kept_password(self.observation().admin)}; not shown here"),
+            ("console password", kept),
             ("to replace it", "replace_password=True: a new password, set by UpdateLoginProfile after the review"),
         ]
         return Report("Console access: the existing password is kept", rows)
@@ -570,17 +571,25 @@ class Runbook:
         return report
 
     def verify(self) -> Report:
-        """Read the account back and report the auditors' controls (CIS v3.0 / Prowler)."""
+        """The auditors' controls read back (CIS v3.0 / Prowler), each fix in this front end's terms."""
+        results = self.controls()
+        failed = [c.prowler for c in results if c.status == "FAIL"]
+        progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
+        return checks.as_report(results, self.fix)
+
+    def controls(self) -> list[checks.Check]:
+        """The auditors' controls, read back from IAM (what preflight read and this run did not change, it reuses)."""
         changed_policy = any(s.action == "UpdateAccountPasswordPolicy" for s in self.applied.done)
         known = checks.Known(
             root_mfa=self.pre.root_mfa,
             root_access_keys=self.pre.root_access_keys,
             password_policy=None if changed_policy else self.pre.password_policy,
         )
-        results = checks.verify(self.conn.iam, self.params.user_name, known)
-        failed = [c.prowler for c in results if c.status == "FAIL"]
-        progress("verify", f"{len(failed)} control(s) fail: {', '.join(failed)}" if failed else "all controls pass")
-        return checks.as_report(results, lambda c: fixes.fix_text(c, self.front, self.params))
+        return checks.verify(self.conn.iam, self.params.user_name, known)
+
+    def fix(self, check: checks.Check) -> str:
+        """A failing control's fix, as the front end showing it can carry it out (`fixes.fix_text`)."""
+        return fixes.fix_text(check, self.front, self.params)
 
     # --- helpers -----------------------------------------------------------------------------
 

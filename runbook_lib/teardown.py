@@ -39,9 +39,7 @@ from .identity import Preflight
 from .params import Parameters, parse
 from .plan import APPLIED_HEADER, Step
 from .report import MARK, Report
-from .sections import TEARDOWN as SECTIONS
-from .sections import SectionKey, detail
-from .sections import progress as _progress
+from .sections import TEARDOWN as SECTIONS, SectionKey, detail, progress as _progress
 from .session import caller, open_session, preflight_report, run_sections
 from .users import Holdings, holdings
 

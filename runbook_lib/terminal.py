@@ -1,4 +1,4 @@
-"""Terminal mode: `runbook run -p mfa_codes prompt` on a terminal walks the procedure with a person.
+"""Terminal mode: `runbook run -p mfa_codes prompt` on a terminal walks the procedure with a person, as one flow.
 
 It is the deferred flow underneath, not a second copy of the procedure. This process only reads: it
 plans, shows preflight and the review, and asks for the password and for a yes. The writes are two
@@ -9,44 +9,59 @@ codes, which are checked locally, and the second run enables the device and crea
 credentials. Secrets reach the notebook runs only through environment variables (the console password,
 the codes, a KeePass master password asked here), which papermill does not record, so the executed
 notebooks hold none.
+
+The person sees one flow: the notebook runs are quiet (their own step lines, review and verification
+are for their records), and each is reported against the review the person approved ("6 of the 7
+changes you reviewed"). At the end come the summary, Verify with its fixes as `runbook run` lines, and
+a fresh read of IAM. Tables are drawn with rich, whose cells wrap to the terminal's width.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import io
 import os
 import re
 import shlex
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from getpass import getpass
 from pathlib import Path
 from typing import Any
 
-from . import mfa
+from rich import box
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from . import checks, mfa
+from .apply import Applied
 from .choices import code_pair
 from .delivery import DeliveredDevice
 from .errors import CodeError, RunbookError
+from .fixes import REMEDIES
 from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, review_report
-from .report import Report
-from .runbook import Runbook
-from .runbook import start as start_runbook
+from .report import MARK, Report
+from .runbook import Runbook, start as start_runbook
 from .secrets import MFA_CODES_ENV, PASSWORD_ENV, register
-from .sections import section_of_cell
 from .stores import KEEPASS_PASSWORD_ENV
+from .summary import summary_report
 
 CODE_ATTEMPTS = 3  # notebook runs with codes, when IAM refuses codes that were fine locally (expired meanwhile)
+SCREEN = Console(highlight=False)
 
 
 def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
     """Review, yes, create (defer), QR and codes, enable: the procedure with a person at the keyboard."""
     raw = {**raw, "mfa_codes": "defer"}
-    print("runbook: terminal mode. Review the plan, say yes, then enable MFA with your authenticator app.")
+    say("runbook: terminal mode. Review the plan, say yes, then enable MFA with your authenticator app.")
     master = MasterPassword()
     with shared_sandbox(parse(raw)):
         try:
@@ -57,6 +72,7 @@ def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
         except (KeyboardInterrupt, EOFError):
             print("\nrunbook: stopped; nothing was changed.", file=sys.stderr)
             return 130
+        runbook.front = "terminal"
         try:
             with environ(master.env()):  # the notebook runs (and the re-plan) open the store with it
                 return walk(args, raw, runbook)
@@ -100,10 +116,10 @@ def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int
         steps = runbook.full_plan()
         show(review(steps, runbook))
         if not steps:
-            print("runbook: nothing to do.")
+            say("runbook: nothing to do.")
             return 0
         if not confirmed(runbook, steps):
-            print("runbook: not confirmed; nothing was changed.")
+            say("runbook: not confirmed; nothing was changed.")
             return 1
     except RunbookError as exc:
         print(f"runbook: nothing was done.\n{exc}", file=sys.stderr)
@@ -113,8 +129,9 @@ def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int
         return 130
     if runbook.params.target == "aws":
         raw["confirm"] = runbook.pre.account_id  # the person's yes is the confirmation the notebook asks for
+    flow = Flow(args, raw, runbook, steps)
     try:
-        return write_with_person(args, raw, runbook, password)
+        return flow.write(password)
     except RunbookError as exc:
         print(f"runbook: {exc}", file=sys.stderr)
         return 1
@@ -130,7 +147,12 @@ def prepare(raw: dict[str, Any], runbook: Runbook) -> str | None:
     source = runbook.password_source()
     password = None
     if source == "kept":
-        print(f"\nConsole access: {runbook.params.user_name} already has a console password; it is left as it is.")
+        kept = runbook.console_access()  # refuses a password given (environment, file) that would go unused
+        show(
+            replace(
+                kept, title=f"Console access: {runbook.params.user_name} already has a console password; it is kept"
+            )
+        )
     else:
         if source == "ask":
             password = ask_password(runbook)
@@ -145,29 +167,112 @@ def confirmed(runbook: Runbook, steps: list[Step]) -> bool:
     """Preflight's warnings again, right above the question (the review may have scrolled them away)."""
     for f in runbook.pre.findings:
         if f.level == "warn":
-            print(f"\nWarning: {f.message}" + (f"\n  {f.fix}" if f.fix else ""))
+            SCREEN.print()
+            say(f"Warning: {f.message}")
+            if f.fix:
+                say(f.fix, 2)
     where = f"in real AWS account {runbook.pre.account_id}" if runbook.params.target == "aws" else "in the sandbox"
-    answer = input(f"\nMake these {len(steps)} change(s) {where}? Type yes to go on (anything else stops): ")
+    SCREEN.print()
+    say(f"Make these {len(steps)} change(s) {where}?")
+    answer = input("Type yes to go on (anything else stops): ")
     return answer.strip().lower() == "yes"
 
 
-def write_with_person(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook, password: str | None) -> int:
-    """The two notebook runs of the deferred flow, with the QR code and the codes in between."""
-    began = time.time()
-    secret_env = {PASSWORD_ENV: password} if password is not None else {}
-    rc, started = run_notebook(args, raw, secret_env)
-    if rc != 0 or not runbook.mfa_waiting():
-        return rc if rc != 0 else finish(args, raw, runbook, began, started)
-    device = runbook.waiting_device()
-    show_qr(device, runbook.params.secrets_store == "file")
-    for _attempt in range(CODE_ATTEMPTS):
-        first, second = ask_codes(device.seed)
-        rc, started = run_notebook(args, raw, {**secret_env, MFA_CODES_ENV: f"{first},{second}"})
-        if not runbook.mfa_waiting():
-            return rc if rc != 0 else finish(args, raw, runbook, began, started)
-        print("IAM did not accept the codes (they can expire while the notebook starts). Enter two new ones.")
-    print(finish_later(args), file=sys.stderr)
-    return 1
+@dataclass
+class Flow:
+    """The writes of one terminal run: the two quiet notebook runs, each reported against the reviewed plan."""
+
+    args: argparse.Namespace
+    raw: dict[str, Any]
+    runbook: Runbook
+    reviewed: list[Step]
+    began: float = 0.0
+
+    def write(self, password: str | None) -> int:
+        """The first run, the QR code and the codes, the second run; then the summary and Verify."""
+        self.began = time.time()
+        secret_env = {PASSWORD_ENV: password} if password is not None else {}
+        SCREEN.print()
+        say("Making the reviewed changes; the MFA device is enabled once you enter two codes from your app.")
+        rc = self.notebook(secret_env)
+        self.raw = {**self.raw, "replace_password": False}  # replaced once; the second run must not again
+        left = replan(self.raw)
+        if rc != 0:
+            self.progress(left)
+            return rc
+        if not self.runbook.mfa_waiting():
+            return self.finish(left)
+        self.progress(left)
+        device = self.runbook.waiting_device()
+        show_qr(device, self.runbook.params.secrets_store == "file")
+        for _attempt in range(CODE_ATTEMPTS):
+            first, second = ask_codes(device.seed)
+            SCREEN.print()
+            say("Enabling the MFA device" + (" and making the Git credentials." if self.git_left(left) else "."))
+            rc = self.notebook({MFA_CODES_ENV: f"{first},{second}"})  # the password is set: kept from now on
+            if not self.runbook.mfa_waiting():
+                return rc if rc != 0 else self.finish(replan(self.raw))
+            say("IAM did not accept the codes (they can expire while the notebook starts). Enter two new ones.")
+        print(finish_later(self.args), file=sys.stderr)
+        return 1
+
+    def notebook(self, secret_env: dict[str, str]) -> int:
+        """One headless run, quiet: its record is kept, its output shown only when it fails."""
+        out, err = io.StringIO(), io.StringIO()
+        with environ(secret_env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = execute(self.raw, html=bool(self.args.html), output_dir=Path(self.args.output_dir))
+        if rc != 0:
+            print(err.getvalue().rstrip(), file=sys.stderr)
+        return rc
+
+    def progress(self, left: list[Step]) -> None:
+        """What IAM now holds against the review the person approved: done, and still to do."""
+        done = self.done(left)
+        rows = [s.applied_row() for s in done]
+        rows += [s.applied_row(MARK["todo"], f" ({self.waits_for(s)})") for s in self.reviewed if s not in done]
+        show(Report(f"Done: {len(done)} of the {len(self.reviewed)} change(s) you reviewed", rows, APPLIED))
+
+    def done(self, left: list[Step]) -> list[Step]:
+        """The reviewed steps IAM no longer needs (a step's target is how a fresh plan names it again)."""
+        still = {_key(s) for s in left}
+        return [s for s in self.reviewed if _key(s) not in still]
+
+    def waits_for(self, step: Step) -> str:
+        if step.phase == "mfa":
+            return "after your two codes"
+        if step.phase == "codecommit":
+            return "after MFA is enabled"
+        return "not done yet"
+
+    def git_left(self, left: list[Step]) -> bool:
+        return any(s.phase == "codecommit" for s in left)
+
+    def finish(self, left: list[Step]) -> int:
+        """The summary of the whole flow, Verify in the terminal's terms, and a fresh read of IAM."""
+        rb = self.runbook
+        done = self.done(left)
+        applied = Applied(rb.conn.iam, steps=self.reviewed, done=done)
+        summary, _ = summary_report(applied, rb.pre, rb.params.user_name, [], rb.delivery.plain_files())
+        title = f"Summary: {len(done)} of the {len(self.reviewed)} change(s) you reviewed are done"
+        show(replace(summary, title=title))
+        verification(self.raw)
+        for step in left:
+            say(f"→ still to do: {step.action} {step.target}: {step.detail}", 2)
+        if not left:
+            SCREEN.print()
+            say("runbook: read back from IAM: the account matches the review; a re-run would change nothing.")
+        records = sorted(Path(self.args.output_dir).glob("*.ipynb"), key=lambda p: p.stat().st_mtime)
+        for record in [r for r in records if r.stat().st_mtime >= self.began - 1]:
+            say(f"runbook: the record of a notebook run: {record}")
+        return 0 if not left else 1
+
+
+APPLIED = ("", "IAM action", "on", "what")
+
+
+def _key(step: Step) -> tuple[str, str, str]:
+    """A step as a later plan names it: enabling takes the waiting device's serial once the device exists."""
+    return (step.action, step.target, "" if step.action == "EnableMFADevice" else step.arg)
 
 
 # --- the sandbox both notebook runs share --------------------------------------------------------
@@ -182,7 +287,7 @@ def shared_sandbox(params: Parameters) -> Iterator[None]:
     from . import sandbox
 
     served = sandbox.start()
-    print(f"runbook: the embedded IAM sandbox is serving at {served.endpoint_url} for this run.")
+    say(f"runbook: the embedded IAM sandbox is serving at {served.endpoint_url} for this run.")
     try:
         with environ({"AWS_ENDPOINT_URL": served.endpoint_url}):
             yield
@@ -208,27 +313,47 @@ def environ(values: dict[str, str]) -> Iterator[None]:
 # --- planning, in this process and read-only -----------------------------------------------------
 
 
+def say(text: str, indent: int = 0) -> None:
+    """Prose, wrapped at spaces to the terminal's width; a path longer than a line stays whole, to be copied."""
+    pad = " " * indent
+    print(textwrap.fill(text, SCREEN.width, initial_indent=pad, subsequent_indent=pad, break_long_words=False,
+                        break_on_hyphens=False))  # fmt: skip
+
+
 def show(report: Report) -> None:
-    print()
-    print(report.text())
+    """A report as the terminal shows it: the title, a table whose cells wrap to the width, then the notes."""
+    SCREEN.print()
+    SCREEN.print(Text(report.title, style="bold"))
+    if report.rows:
+        table = Table(box=box.SIMPLE_HEAD, show_header=bool(report.header), pad_edge=False, show_edge=False)
+        width = max(len(report.header), *(len(r) for r in report.rows))
+        header = [*report.header, *[""] * (width - len(report.header))]
+        for name in header:
+            table.add_column(name, overflow="fold")
+        for row in report.rows:
+            table.add_row(*(Text(cell) for cell in row))
+        SCREEN.print(Padding(table, (0, 0, 0, 2)))
+    for note in report.notes:
+        say(note, 2)
 
 
 def ask_password(runbook: Runbook) -> str:
     """getpass, checked rule by rule against the policy preflight read; then once more to confirm."""
     policy, user = runbook.effective_policy, runbook.params.user_name
-    print(f"\nConsole password for {user}. The password policy: {policy.describe()}.")
+    SCREEN.print()
+    say(f"Console password for {user}. The password policy: {policy.describe()}.")
     while True:
         password = getpass("Password (not shown): ")
         results = runbook.password_rules(password)
         if not all(r.ok for r in results):
             for r in results:
-                print(f"  {'pass' if r.ok else 'FAIL'}  {r.rule}")
-            print("  That password does not meet the policy; choose another.")
+                say(f"{'pass' if r.ok else 'FAIL'}  {r.rule}", 2)
+            say("That password does not meet the policy; choose another.", 2)
             continue
         if getpass("The same password again: ") != password:
-            print("  The two passwords differ; start again.")
+            say("The two passwords differ; start again.", 2)
             continue
-        print("  The password meets every rule.")
+        say("The password meets every rule.", 2)
         return register(password)
 
 
@@ -236,22 +361,9 @@ def review(steps: list[Step], runbook: Runbook) -> Report:
     """The review, shaped like the notebook's, for the whole terminal run, with what existing users hold."""
     notes = [
         "The MFA device is enabled with two codes from your app, asked for here after the device is created.",
-        *runbook.delivery.notes,
-        "The executed notebooks hold no secret.",
+        "Secrets go to your mode-0600 secrets file in secrets_dir; the executed notebooks hold none.",
     ]
     return review_report(steps, runbook.holding_notes() + (notes if steps else []))
-
-
-# --- the notebook runs ---------------------------------------------------------------------------
-
-
-def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict[str, str]) -> tuple[int, float]:
-    """One headless run (`cli.execute`), with secrets in the environment only for its duration."""
-    print()
-    started = time.time()
-    with environ(secret_env):
-        rc = execute(raw, html=bool(args.html), output_dir=Path(args.output_dir))
-    return rc, started
 
 
 # --- the QR code and the codes, on the terminal only --------------------------------------------
@@ -259,59 +371,47 @@ def run_notebook(args: argparse.Namespace, raw: dict[str, Any], secret_env: dict
 
 def show_qr(device: DeliveredDevice, plain: bool) -> None:
     """The QR code as text art, here only; the setup key stays hidden unless asked for."""
-    print("\nScan this QR code with your authenticator app (shown here only, never saved in the notebook):\n")
+    SCREEN.print()
+    say("Scan this QR code with your authenticator app (shown here only, never saved in the notebook):")
+    SCREEN.print()
     print(mfa.qr_text(device.uri))
-    answer = input("Press Enter once the app shows the account, or type key to see the setup key instead: ")
+    say("Press Enter once the app shows the account, or type key to see the setup key instead.")
+    answer = input("Enter, or key: ")
     if answer.strip().lower() == "key":
         grouped = " ".join(re.findall(".{1,4}", device.seed))
         print(f"\nSetup key (time-based, 6 digits, 30 seconds): {grouped}\n")
     if plain:
-        print(f"The seed is also in {device.where} (mode 0600): delete that file once the app works.")
+        say(f"The seed is also in {device.where} (mode 0600): delete that file once the app works.")
     else:
-        print(f"The seed is also in {device.where}.")
+        say(f"The seed is also in {device.where}.")
 
 
 def ask_codes(seed: str) -> tuple[str, str]:
     """Two consecutive codes by getpass, checked against the seed here, so a typo costs no IAM call."""
-    print("\nEnter two consecutive codes: the one the app shows now, then the next one after it changes.")
+    SCREEN.print()
+    say("Enter two consecutive codes: the one the app shows now, then the next one after it changes.")
     while True:
         try:
             first, second = code_pair(getpass("First code (not shown): "), getpass("Next code (not shown): "))
         except CodeError as exc:
-            print(f"  {exc.message} Try again.")
+            say(f"{exc.message} Try again.", 2)
             continue
         verdict = mfa.check_codes(seed, first, second)
         if verdict == "ok":
-            print(f"  {mfa.MESSAGES['ok']}")
+            say(mfa.MESSAGES["ok"], 2)
             return register(first), register(second)
-        print(f"  {mfa.MESSAGES[verdict]}")
+        say(mfa.MESSAGES[verdict], 2)
 
 
 # --- the end -------------------------------------------------------------------------------------
 
 
-def finish(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook, began: float, last: float) -> int:
-    """The last notebook's summary, a fresh read of IAM against the review, and where the secrets are."""
-    output_dir = Path(args.output_dir)
-    notebooks = [n for n in output_dir.glob("*.ipynb") if n.stat().st_mtime >= last - 1]
-    if notebooks:
-        text = summary_text(json.loads(max(notebooks, key=lambda n: n.stat().st_mtime).read_text()))
-        print(f"\n{text}" if text else "")
-    left = replan(raw)
-    for step in left:
-        print(f"  → still to do: {step.action} {step.target}: {step.detail}")
-    if not left:
-        print("\nrunbook: read back from IAM: the account matches the review; a re-run would change nothing.")
-    files = [f for f in runbook.delivery.plain_files() if f.stat().st_mtime >= began - 1]
-    if files:
-        print("runbook: this run's secrets (mode 0600): move them to a password manager, then delete:")
-        print("\n".join(f"  {f}" for f in files))
-    return 0 if not left else 1
-
-
 def replan(raw: dict[str, Any]) -> list[Step]:
-    """Plan again from a fresh preflight and fresh reads: what the two notebook runs left undone."""
-    runbook = start_runbook(raw)
+    """Plan again from a fresh preflight and fresh reads: what the notebook runs left undone.
+
+    A password replaced once is done: replace_password asks for one replacement, not one per plan.
+    """
+    runbook = start_runbook({**raw, "replace_password": False})
     try:
         runbook.choose_user()
         runbook.permissions()
@@ -320,16 +420,22 @@ def replan(raw: dict[str, Any]) -> list[Step]:
         runbook.conn.close()
 
 
-def summary_text(notebook: dict[str, Any]) -> str:
-    """The text of the summary section's report in an executed notebook (empty if the run stopped earlier)."""
-    for cell in notebook.get("cells", []):
-        found = section_of_cell(cell)
-        if cell.get("cell_type") == "code" and found is not None and found.key == "summary":
-            for output in cell.get("outputs", []):
-                plain = output.get("data", {}).get("text/plain")
-                if plain:
-                    return "".join(plain)
-    return ""
+def verification(raw: dict[str, Any]) -> None:
+    """Verify, read afresh: the controls, then each fix as the `runbook run` line to type here (whole, to copy)."""
+    runbook = start_runbook(raw)
+    runbook.front = "terminal"
+    try:
+        results = runbook.controls()
+    finally:
+        runbook.conn.close()
+    show(checks.as_report(results, lambda c: "the command below" if c.prowler in REMEDIES else c.fix))
+    commands: dict[str, list[str]] = {}
+    for c in results:
+        if c.status == "FAIL" and not c.expected and c.prowler in REMEDIES:
+            commands.setdefault(runbook.fix(c), []).append(f"CIS {c.cis}" if c.cis != "—" else c.prowler)
+    for command, controls in commands.items():
+        say(f"To fix {', '.join(controls)}:", 2)
+        print(f"    {command}")  # one line, as the shell needs it
 
 
 def finish_later(args: argparse.Namespace) -> str:

@@ -63,10 +63,12 @@ def test_run_then_the_aws_cli_sees_device_policies_and_git_credential(cli_env: d
         "console_signin_url",
         "console_password",
         "mfa_serial",
+        "mfa_device_id",
         "mfa_seed",
         "mfa_otpauth_uri",
         "codecommit_username",
         "codecommit_password",
+        "runs",
     }
     assert stat.S_IMODE(secrets[0].with_suffix(".qr.png").stat().st_mode) == 0o600
     record = [p for p in (tmp_path / "runs").iterdir()]

@@ -19,8 +19,7 @@ from contextlib import contextmanager
 import pytest
 from botocore.exceptions import ClientError
 from botocore.loaders import create_loader
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from runbook_lib import secrets
 

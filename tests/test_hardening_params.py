@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from runbook_lib.errors import InputError, SecretParameterError
 from runbook_lib.params import CHOICES, PARAMETER_NAMES, Parameters, known_regions, parse

@@ -19,8 +19,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID
-from runbook_lib.sandbox import mfa as sandbox_mfa
+from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID, mfa as sandbox_mfa
 from runbook_lib.secrets import SECRET_VALUE_KEYS, binary_encodings, encodings
 from tests.support.net import BIN, ROOT
 

@@ -19,9 +19,16 @@ import pytest
 
 from runbook_lib import mfa, runbook
 from runbook_lib.errors import InputError
-from runbook_lib.sandbox.passwords import password_matches
 from runbook_lib.secrets import EARLIER, PASSWORD_ENV
-from tests.support.faults import Account, Crash, _backend, assert_full_end_state, holdings, open_account
+from tests.support.faults import (
+    Account,
+    Crash,
+    _backend,
+    assert_full_end_state,
+    holdings,
+    iam_holds_console_password,
+    open_account,
+)
 
 FIRST = "First-custom-Pass-1"
 SECOND = "Second-custom-Pass-2"
@@ -151,14 +158,14 @@ def test_a_rerun_keeps_the_existing_password_and_refuses_a_changed_one_before_an
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, FIRST)
     account.run(password_mode="custom")
-    assert password_matches(FIRST, _backend().get_user("alice").password)
+    assert iam_holds_console_password("alice", FIRST)
 
     monkeypatch.setenv(PASSWORD_ENV, SECOND)  # headless: a new password given, and no word of replacing
     before = len(account.faults.writes)
     with pytest.raises(InputError) as refused:
         account.run(password_mode="custom")
     assert refused.value.parameter == "replace_password" and "replace_password=True" in (refused.value.fix or "")
-    assert len(account.faults.writes) == before and password_matches(FIRST, _backend().get_user("alice").password)
+    assert len(account.faults.writes) == before and iam_holds_console_password("alice", FIRST)
 
     panel, _ = person(account)  # a panel: the password typed in both fields
     panel.choose_user()
@@ -180,7 +187,7 @@ def test_replace_password_plans_update_login_profile_and_keeps_the_old_password_
     assert [s.action for s in run.steps] == ["UpdateLoginProfile"]
     assert "replace the existing console password" in run.steps[0].detail
     run.create()
-    assert password_matches(SECOND, _backend().get_user("alice").password)
+    assert iam_holds_console_password("alice", SECOND)
     (path,) = secrets_files(account)
     held = json.loads(path.read_text())
     assert held["console_password"] == SECOND
@@ -189,8 +196,7 @@ def test_replace_password_plans_update_login_profile_and_keeps_the_old_password_
     panel, shown = person(account)  # a panel: replace, with a generated password
     assert through_review(panel, replace_password=True, mode="generated") == ["UpdateLoginProfile"]
     panel.create()
-    assert password_matches(shown["console_password"], _backend().get_user("alice").password)
-    assert shown["console_password"] != SECOND
+    assert shown["console_password"] != SECOND and iam_holds_console_password("alice", shown["console_password"])
 
 
 # --- a repeated click -----------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import contextlib
 import io
 import json
 import os
+import re
+import shlex
 import sys
 import time
 import urllib.parse
@@ -83,7 +85,12 @@ class Terminal:
 
 
 def runbook_on_tty(
-    tmp_path: Path, sandbox: Sandbox | None, user: str, *params: str, env: dict[str, str] | None = None
+    tmp_path: Path,
+    sandbox: Sandbox | None,
+    user: str,
+    *params: str,
+    env: dict[str, str] | None = None,
+    columns: int = 160,
 ) -> Terminal:
     """Spawn `runbook run -p mfa_codes prompt` on a pty, HOME and every output under `tmp_path`.
 
@@ -98,7 +105,7 @@ def runbook_on_tty(
     args += ["-p", "secrets_dir", str(secrets_dir), *params]
     log = io.StringIO()
     child = pexpect.spawn(
-        str(RUNBOOK), args, env=clean, encoding="utf-8", timeout=30, dimensions=(60, 160), cwd=str(tmp_path)
+        str(RUNBOOK), args, env=clean, encoding="utf-8", timeout=30, dimensions=(60, columns), cwd=str(tmp_path)
     )
     child.logfile_read = log
     return Terminal(child, log, output_dir, secrets_dir)
@@ -123,11 +130,16 @@ def type_codes(term: Terminal, seed: str) -> None:
     assert mfa.check_codes(seed, wrong, right[1]) == "typo"
     term.answer("First code (not shown): ", wrong)
     term.answer("Next code (not shown): ", right[1])
-    term.child.expect_exact(mfa.MESSAGES["typo"])
+    term.child.expect(words(mfa.MESSAGES["typo"]))
     now = time.time()
     term.answer("First code (not shown): ", totp.at(now - 30))
     term.answer("Next code (not shown): ", totp.at(now))
-    term.child.expect_exact(mfa.MESSAGES["ok"])
+    term.child.expect(words(mfa.MESSAGES["ok"]))
+
+
+def words(message: str) -> str:
+    """A pattern for a message however the terminal's width wrapped it."""
+    return r"\s+".join(re.escape(w) for w in message.split())
 
 
 def records(term: Terminal) -> dict[Path, str]:
@@ -255,7 +267,7 @@ def test_without_an_endpoint_one_embedded_sandbox_serves_the_planning_and_both_n
     type_codes(term, seed_of(uri))
     assert term.finish() == 0, term.screen
     assert term.screen.count("the embedded IAM sandbox is serving at") == 1
-    assert "step 6 MFA: enabled" in term.screen
+    assert "Summary: 6 of the 6 change(s) you reviewed are done" in term.screen
     assert "the account matches the review; a re-run would change nothing" in term.screen
 
 
@@ -267,13 +279,66 @@ def test_static_root_keys_are_warned_about_before_the_yes_and_the_summary_says_h
     try:
         keys = {"AWS_ACCESS_KEY_ID": SANDBOX_ROOT_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": "anything"}
         term = runbook_on_tty(tmp_path, sandbox, "tty-root-keys", "-p", "mfa", "False", env=keys)
-        before_yes = term.answer(YES, "yes")
+        before_yes = flat(term.answer(YES, "yes"))
         preflight, _, review = before_yes.partition("Review: ")
-        assert "!  root keys" in preflight and "This run uses long-term root access keys" in preflight
+        assert "! root keys" in preflight and "This run uses long-term root access keys" in preflight
         assert "Warning: This run uses long-term root access keys" in review, "repeated right above the question"
         assert "sign in as the new admin and delete the root keys" in review
         assert term.finish() == 0, term.screen
-        summary = term.screen[term.screen.rindex("Summary") :]
+        summary = flat(term.screen[term.screen.rindex("Summary") :])
         assert "Manual: delete the root user's access keys" in summary
     finally:
         set_root_state(access_keys=False)
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def flat(screen: str) -> str:
+    """The screen's words in order, whatever the width: a table cell wraps its text over several lines."""
+    return re.sub(r"\s+", " ", ANSI.sub("", screen))
+
+
+def whole(line: str) -> bool:
+    """A line that may be wider than the terminal: one path alone, or a command meant to be copied whole."""
+    return len(line.split()) == 1 or line.strip().startswith("runbook run ")
+
+
+def lines_of(screen: str) -> list[str]:
+    """The screen's lines as a person sees them: colours and bold taken out."""
+    return ANSI.sub("", screen).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_terminal_mode_reads_as_one_flow_that_fits_the_width_and_leaves_one_secrets_file(
+    tmp_path: Path, sandbox: Sandbox, iam: IAMClient, columns: int
+) -> None:
+    """Issue 14 item 7: the person sees only their own steps, counted against the review they approved."""
+    term = runbook_on_tty(tmp_path, sandbox, f"tty-flow-{columns}", columns=columns)
+    review = term.answer(YES, "yes")
+    assert "Review: 7 change(s) will be made" in review
+    uri = read_qr(term)
+    term.child.sendline("")
+    type_codes(term, seed_of(uri))
+    assert term.finish() == 0, term.screen
+
+    lines = lines_of(term.screen)
+    too_wide = [line for line in lines if len(line) > columns and not whole(line)]
+    assert too_wide == [], f"lines wider than {columns} columns"
+    text = flat(term.screen)
+    assert "Make these 7 change(s) in the sandbox?" in text
+    assert "Done: 5 of the 7 change(s) you reviewed" in text  # the device waits for codes, Git for MFA
+    assert "Summary: 7 of the 7 change(s) you reviewed are done" in text
+    counts = re.findall(r"(?:Review: |Done: |Make these |Summary: )(\d+)(?: of the (\d+))?", text)
+    assert {n for pair in counts for n in pair if n} == {"5", "7"}, counts
+    assert not [line for line in lines if re.match(r"\s*(▶ )?step \d", line)], "an inner run's step line"
+    assert "change(s) planned" not in text and "runbook: running create_admin_user" not in text
+    assert text.count("Verification:") == 1 and text.index("Verification:") > text.index("Summary")
+    commands = [dict(zip(w[3::3], w[4::3], strict=True)) for w in (shlex.split(line) for line in lines if whole(line))
+                if w[:2] == ["runbook", "run"]]  # fmt: skip
+    fixes = {(c.get("grant_via"), c.get("password_policy")) for c in commands}
+    assert fixes == {("group", None), (None, "cis")}, commands
+    assert all(c["mfa_codes"] == "prompt" and c["user_name"] == f"tty-flow-{columns}" for c in commands)
+    files = sorted(p.name for p in term.secrets_dir.iterdir())
+    assert files == [f"tty-flow-{columns}@123456789012.json", f"tty-flow-{columns}@123456789012.qr.png"]
+    assert str(term.secrets_dir / files[0]) in text and str(term.secrets_dir / files[1]) in text.replace("\n", "")

@@ -488,6 +488,11 @@ class Panel:
         if self.busy or not self.open:
             return
         line = self.status if status is None else status
+        working = [p for p in self.wizard.panels.values() if p.busy]
+        if working:  # one step at a time: a step still working may yet change this one's turn
+            heading = html.escape(section(working[0].name).heading)
+            line.value = f"<span class='rb-note'>Step {heading} is still working: press again when it is done.</span>"
+            return
         self.busy = True
         self.sync()
 

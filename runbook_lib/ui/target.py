@@ -13,8 +13,7 @@ import html
 
 import ipywidgets as widgets
 
-from ..runbook import Runbook
-from ..runbook import start as start_run
+from ..runbook import Runbook, start as start_run
 from . import fields
 from .frame import Panel, Widget, choice, close_tree, failure_html, labelled
 

@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..params import PARAMETER_NAMES, WIZARD_ENV
-from ..runbook import Runbook
-from ..runbook import start as start_run
+from ..runbook import Runbook, start as start_run
 from .choosing import ConsolePanel, PermissionsPanel, UserPanel
 from .credentials import CodeCommitPanel, MfaPanel
 from .frame import ORDER, PanelFactory, Widget, Wizard, paged_here

@@ -16,9 +16,9 @@ import pyotp
 import pytest
 
 from runbook_lib import mfa, ui
-from runbook_lib.runbook import Runbook, run_headless
-from runbook_lib.runbook import start as start_run
+from runbook_lib.runbook import Runbook, run_headless, start as start_run
 from runbook_lib.sections import CREATE
+from runbook_lib.ui import fields
 
 GOOD = "Tr1cky-Kernel-Pass!"
 
@@ -170,3 +170,38 @@ def test_real_aws_needs_the_account_id_typed_before_create(
     assert review.button.disabled
     review.confirm.value = run.pre.account_id
     assert not review.button.disabled
+
+
+def test_a_press_acts_once_on_the_value_the_page_sends_after_the_click(
+    endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page of ipywidgets holds a fast typist's later keystrokes until the kernel answers the first; the
+    click overtakes them. The panel waits for the page to confirm the field, then acts once."""
+    run, wizard = all_panels(tmp_path, user_name="Administrator")
+    timers: list[object] = []
+    monkeypatch.setattr(fields, "has_page", lambda widget: True)
+    monkeypatch.setattr(fields, "_later", lambda delay, callback: timers.append(callback) or DummyTimer())
+    user = wizard.panels["user"]
+    assert isinstance(user, ui.UserPanel)
+    user.user_name.set_state({"value": "k"})  # the first keystroke reached the kernel
+    user.button.click()
+    user.button.click()  # a double click, or Enter then a click
+    assert run.params.user_name == "Administrator" and user.button.disabled, "nothing done yet, and busy"
+    user.user_name.set_state({"value": "kbd.admin", "_rb_token": user.gate.asked})  # the held value, then the token
+    assert run.params.user_name == "kbd.admin" and "User kbd.admin" in text(user.result.value)
+    assert user.gate.asked == 1, "the second click was ignored"
+
+    user.button.click()  # checked again, while the page has not answered yet ...
+    console = wizard.panels["console"]
+    console.button.click()  # ... the next step's press waits its turn: the first may yet undo it
+    assert "is still working" in text(console.status.value) and wizard.state("console") == "current"
+    user.user_name.set_state({"_rb_token": user.gate.asked})
+    assert not user.busy and wizard.state("user") == "done"
+
+    user.user_name.set_state({"value": "someone.else"})  # changed after the check: the step is to do again
+    assert wizard.state("user") == "current" and "Changed" in text(user.status.value)
+
+
+class DummyTimer:
+    def cancel(self) -> None:
+        pass

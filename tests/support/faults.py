@@ -33,8 +33,7 @@ from botocore.compat import HTTPHeaders
 from runbook_lib import runbook
 from runbook_lib.aws import Connection, is_write
 from runbook_lib.policies import PolicyRef
-from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID, Sandbox
-from runbook_lib.sandbox import start as start_sandbox
+from runbook_lib.sandbox import SANDBOX_ACCOUNT_ID, Sandbox, start as start_sandbox
 from runbook_lib.sections import CREATE
 from runbook_lib.session import run_sections
 from runbook_lib.users import TAG_KEY, TAG_VALUE

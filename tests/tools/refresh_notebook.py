@@ -21,8 +21,7 @@ from typing import Any
 import nbformat
 import papermill
 
-from runbook_lib.headless import CREATE as NOTEBOOK
-from runbook_lib.headless import DELETE as TEARDOWN_NOTEBOOK
+from runbook_lib.headless import CREATE as NOTEBOOK, DELETE as TEARDOWN_NOTEBOOK
 
 # What the committed outputs were made with, and what nbval re-runs them with.
 HEADLESS = {"mfa_codes": "generate"}
