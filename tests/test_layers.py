@@ -14,8 +14,8 @@ from tests.support.net import ROOT
 PACKAGE = ROOT / "runbook_lib"
 LAYERS = {
     "front end": ["__init__", "cli", "headless", "terminal", "notebook", "ui"],
-    "procedure": ["runbook", "teardown", "plan", "apply", "choices", "reading", "delivery", "summary", "session",
-                  "fixes", "sections"],
+    "procedure": ["runbook", "run_state", "console_steps", "write_steps", "mfa_steps", "teardown", "plan", "apply",
+                  "choices", "reading", "delivery", "summary", "session", "fixes", "sections"],
     "IAM calls": ["identity", "users", "mfa", "codecommit", "policies", "passwords", "checks"],
     "foundations": ["aws", "secrets", "intake", "masking", "params", "stores", "sandbox"],
     "base": ["errors", "report"],
