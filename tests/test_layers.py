@@ -17,7 +17,7 @@ LAYERS = {
     "procedure": ["runbook", "run_state", "console_steps", "write_steps", "mfa_steps", "teardown", "plan", "apply",
                   "choices", "reading", "delivery", "summary", "session", "fixes", "sections"],
     "IAM calls": ["identity", "users", "mfa", "codecommit", "policies", "passwords", "checks"],
-    "foundations": ["aws", "secrets", "intake", "masking", "params", "stores", "sandbox"],
+    "foundations": ["aws", "secrets", "secrets_dir", "intake", "masking", "params", "stores", "sandbox"],
     "base": ["errors", "report"],
 }  # fmt: skip
 RANK = {top: rank for rank, names in enumerate(reversed(LAYERS.values())) for top in names}
