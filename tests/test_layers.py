@@ -13,7 +13,7 @@ from tests.support.net import ROOT
 
 PACKAGE = ROOT / "runbook_lib"
 LAYERS = {
-    "front end": ["__init__", "cli", "headless", "terminal", "notebook", "ui"],
+    "front end": ["__init__", "cli", "headless", "terminal", "screen", "notebook", "ui"],
     "procedure": ["runbook", "run_state", "console_steps", "write_steps", "mfa_steps", "teardown", "plan", "apply",
                   "choices", "reading", "delivery", "summary", "session", "fixes", "sections"],
     "IAM calls": ["identity", "users", "mfa", "codecommit", "policies", "passwords", "checks"],
