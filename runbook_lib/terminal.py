@@ -22,40 +22,28 @@ import argparse
 import contextlib
 import io
 import os
-import re
 import shlex
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from getpass import getpass
 from pathlib import Path
 from typing import Any
 
-from rich import box
-from rich.console import Console
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
-
-from . import checks, mfa
+from . import checks
 from .apply import Applied
-from .choices import code_pair
-from .delivery import DeliveredDevice
-from .errors import CodeError, RunbookError
+from .errors import RunbookError
 from .fixes import REMEDIES
 from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, review_report
 from .report import MARK, Report
 from .runbook import Runbook, start as start_runbook
-from .secrets import MFA_CODES_ENV, PASSWORD_ENV, register
-from .stores import KEEPASS_PASSWORD_ENV
+from .screen import SCREEN, MasterPassword, ask_codes, ask_password, confirmed, say, show, show_qr
+from .secrets import MFA_CODES_ENV, PASSWORD_ENV
 from .summary import summary_report
 
 CODE_ATTEMPTS = 3  # notebook runs with codes, when IAM refuses codes that were fine locally (expired meanwhile)
-SCREEN = Console(highlight=False)
 
 
 def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
@@ -78,35 +66,6 @@ def run_in_terminal(args: argparse.Namespace, raw: dict[str, Any]) -> int:
                 return walk(args, raw, runbook)
         finally:
             runbook.conn.close()
-
-
-class MasterPassword:
-    """The terminal's prompt for a KeePass master password: getpass, twice for a new database.
-
-    Asked only when neither $RUNBOOK_KEEPASS_PASSWORD nor the key file opens the database, and once
-    per terminal run: the notebook runs get it in their environment, never as a parameter.
-    """
-
-    def __init__(self) -> None:
-        self.value: str | None = None
-
-    def __call__(self, db: Path, creating: bool) -> str:
-        if self.value is not None:
-            return self.value
-        print(f"\nThe secrets go into the KeePass database {db}" + (", which is created now." if creating else "."))
-        while True:
-            typed = getpass("New master password (not shown): " if creating else "Master password (not shown): ")
-            if not typed:
-                print("  The master password cannot be empty.")
-                continue
-            if creating and getpass("The same master password again: ") != typed:
-                print("  The two passwords differ; start again.")
-                continue
-            self.value = register(typed)
-            return typed
-
-    def env(self) -> dict[str, str]:
-        return {KEEPASS_PASSWORD_ENV: self.value} if self.value is not None else {}
 
 
 def walk(args: argparse.Namespace, raw: dict[str, Any], runbook: Runbook) -> int:
@@ -161,21 +120,6 @@ def prepare(raw: dict[str, Any], runbook: Runbook) -> str | None:
             show(report)
     runbook.permissions()
     return password
-
-
-def confirmed(runbook: Runbook, steps: list[Step]) -> bool:
-    """Preflight's warnings again, right above the question (the review may have scrolled them away)."""
-    for f in runbook.pre.findings:
-        if f.level == "warn":
-            SCREEN.print()
-            say(f"Warning: {f.message}")
-            if f.fix:
-                say(f.fix, 2)
-    where = f"in real AWS account {runbook.pre.account_id}" if runbook.params.target == "aws" else "in the sandbox"
-    SCREEN.print()
-    say(f"Make these {len(steps)} change(s) {where}?")
-    answer = input("Type yes to go on (anything else stops): ")
-    return answer.strip().lower() == "yes"
 
 
 @dataclass
@@ -313,50 +257,6 @@ def environ(values: dict[str, str]) -> Iterator[None]:
 # --- planning, in this process and read-only -----------------------------------------------------
 
 
-def say(text: str, indent: int = 0) -> None:
-    """Prose, wrapped at spaces to the terminal's width; a path longer than a line stays whole, to be copied."""
-    pad = " " * indent
-    print(textwrap.fill(text, SCREEN.width, initial_indent=pad, subsequent_indent=pad, break_long_words=False,
-                        break_on_hyphens=False))  # fmt: skip
-
-
-def show(report: Report) -> None:
-    """A report as the terminal shows it: the title, a table whose cells wrap to the width, then the notes."""
-    SCREEN.print()
-    SCREEN.print(Text(report.title, style="bold"))
-    if report.rows:
-        table = Table(box=box.SIMPLE_HEAD, show_header=bool(report.header), pad_edge=False, show_edge=False)
-        width = max(len(report.header), *(len(r) for r in report.rows))
-        header = [*report.header, *[""] * (width - len(report.header))]
-        for name in header:
-            table.add_column(name, overflow="fold")
-        for row in report.rows:
-            table.add_row(*(Text(cell) for cell in row))
-        SCREEN.print(Padding(table, (0, 0, 0, 2)))
-    for note in report.notes:
-        say(note, 2)
-
-
-def ask_password(runbook: Runbook) -> str:
-    """getpass, checked rule by rule against the policy preflight read; then once more to confirm."""
-    policy, user = runbook.effective_policy, runbook.params.user_name
-    SCREEN.print()
-    say(f"Console password for {user}. The password policy: {policy.describe()}.")
-    while True:
-        password = getpass("Password (not shown): ")
-        results = runbook.password_rules(password)
-        if not all(r.ok for r in results):
-            for r in results:
-                say(f"{'pass' if r.ok else 'FAIL'}  {r.rule}", 2)
-            say("That password does not meet the policy; choose another.", 2)
-            continue
-        if getpass("The same password again: ") != password:
-            say("The two passwords differ; start again.", 2)
-            continue
-        say("The password meets every rule.", 2)
-        return register(password)
-
-
 def review(steps: list[Step], runbook: Runbook) -> Report:
     """The review, shaped like the notebook's, for the whole terminal run, with what existing users hold."""
     notes = [
@@ -364,43 +264,6 @@ def review(steps: list[Step], runbook: Runbook) -> Report:
         "Secrets go to your mode-0600 secrets file in secrets_dir; the executed notebooks hold none.",
     ]
     return review_report(steps, runbook.holding_notes() + (notes if steps else []))
-
-
-# --- the QR code and the codes, on the terminal only --------------------------------------------
-
-
-def show_qr(device: DeliveredDevice, plain: bool) -> None:
-    """The QR code as text art, here only; the setup key stays hidden unless asked for."""
-    SCREEN.print()
-    say("Scan this QR code with your authenticator app (shown here only, never saved in the notebook):")
-    SCREEN.print()
-    print(mfa.qr_text(device.uri))
-    say("Press Enter once the app shows the account, or type key to see the setup key instead.")
-    answer = input("Enter, or key: ")
-    if answer.strip().lower() == "key":
-        grouped = " ".join(re.findall(".{1,4}", device.seed))
-        print(f"\nSetup key (time-based, 6 digits, 30 seconds): {grouped}\n")
-    if plain:
-        say(f"The seed is also in {device.where} (mode 0600): delete that file once the app works.")
-    else:
-        say(f"The seed is also in {device.where}.")
-
-
-def ask_codes(seed: str) -> tuple[str, str]:
-    """Two consecutive codes by getpass, checked against the seed here, so a typo costs no IAM call."""
-    SCREEN.print()
-    say("Enter two consecutive codes: the one the app shows now, then the next one after it changes.")
-    while True:
-        try:
-            first, second = code_pair(getpass("First code (not shown): "), getpass("Next code (not shown): "))
-        except CodeError as exc:
-            say(f"{exc.message} Try again.", 2)
-            continue
-        verdict = mfa.check_codes(seed, first, second)
-        if verdict == "ok":
-            say(mfa.MESSAGES["ok"], 2)
-            return register(first), register(second)
-        say(mfa.MESSAGES[verdict], 2)
 
 
 # --- the end -------------------------------------------------------------------------------------

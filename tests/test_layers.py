@@ -1,7 +1,7 @@
 """The layers of ARCHITECTURE.md, held against every import in runbook_lib (function-level and typing-only too).
 
 Front ends -> procedure -> IAM calls -> foundations -> base: a module imports only its own layer or
-those below, and no modules import each other in a circle.
+those below, and no modules import each other in a circle. And no module is over 450 lines (issue 16).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from tests.support.net import ROOT
 
 PACKAGE = ROOT / "runbook_lib"
 LAYERS = {
-    "front end": ["__init__", "cli", "headless", "terminal", "notebook", "ui"],
-    "procedure": ["runbook", "teardown", "plan", "apply", "choices", "reading", "delivery", "summary", "session",
-                  "fixes", "sections"],
+    "front end": ["__init__", "cli", "headless", "terminal", "screen", "notebook", "ui"],
+    "procedure": ["runbook", "run_state", "console_steps", "write_steps", "mfa_steps", "teardown", "plan", "apply",
+                  "choices", "reading", "delivery", "summary", "session", "fixes", "sections"],
     "IAM calls": ["identity", "users", "mfa", "codecommit", "policies", "passwords", "checks"],
-    "foundations": ["aws", "secrets", "intake", "masking", "params", "stores", "sandbox"],
+    "foundations": ["aws", "secrets", "secrets_dir", "intake", "masking", "params", "stores", "sandbox"],
     "base": ["errors", "report"],
 }  # fmt: skip
 RANK = {top: rank for rank, names in enumerate(reversed(LAYERS.values())) for top in names}
@@ -88,3 +88,11 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
                     seen.add(nxt)
                     stack.append((nxt, [*path, nxt]))
     assert circles <= KNOWN_CIRCLES, circles - KNOWN_CIRCLES
+
+
+MAX_LINES = 450  # issue 16: small units, each read in one sitting
+
+
+def test_no_module_is_over_450_lines() -> None:
+    lengths = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    assert {name: n for name, n in lengths.items() if n > MAX_LINES} == {}

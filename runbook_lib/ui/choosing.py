@@ -17,7 +17,8 @@ from .. import policies
 from ..errors import RunbookError
 from ..passwords import CIS_POLICY
 from . import fields
-from .frame import Panel, Widget, choice, error_html, labelled, unexpected_html
+from .frame import Panel
+from .parts import Widget, choice, error_html, labelled, unexpected_html
 
 SEARCH_ROWS = 10  # policy search results shown at once, as the console pages them
 

@@ -9,7 +9,8 @@ import ipywidgets as widgets
 from .. import codecommit, mfa
 from ..report import Report
 from . import fields
-from .frame import Panel, Reveal, SecretField, Widget, banner, copy_of, labelled, qr_image
+from .frame import Panel
+from .parts import Reveal, SecretField, Widget, banner, copy_of, labelled, qr_image
 
 
 class MfaPanel(Panel):

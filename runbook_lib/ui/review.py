@@ -7,7 +7,8 @@ import html
 import ipywidgets as widgets
 
 from . import fields
-from .frame import SPINNER, Panel, Reveal, Widget, copy_of, labelled
+from .frame import SPINNER, Panel
+from .parts import Reveal, Widget, copy_of, labelled
 
 
 class ReviewPanel(Panel):

@@ -15,7 +15,8 @@ import ipywidgets as widgets
 
 from ..runbook import Runbook, start as start_run
 from . import fields
-from .frame import Panel, Widget, choice, close_tree, failure_html, labelled
+from .frame import Panel
+from .parts import Widget, choice, close_tree, failure_html, labelled
 
 # botocore's names for where it found the credentials (Credentials.method), as a person knows them.
 CREDENTIAL_SOURCES = {

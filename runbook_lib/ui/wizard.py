@@ -21,9 +21,10 @@ from ..params import PARAMETER_NAMES, WIZARD_ENV
 from ..runbook import Runbook, start as start_run
 from .choosing import ConsolePanel, PermissionsPanel, UserPanel
 from .credentials import CodeCommitPanel, MfaPanel
-from .frame import ORDER, PanelFactory, Widget, Wizard, paged_here
+from .parts import Widget
 from .results import SummaryPanel, VerifyPanel
 from .review import CreatePanel, ReviewPanel
+from .state import ORDER, PanelFactory, Wizard, paged_here
 from .target import PreflightPanel
 
 PANELS: Mapping[str, PanelFactory] = {
