@@ -35,6 +35,21 @@ def flat(screen: str) -> str:
     return re.sub(r"\s+", " ", ANSI.sub("", screen))
 
 
+def codes_to_the_end(child: pexpect.spawn, log: io.StringIO, seed: str) -> str:
+    """Two consecutive codes of the seed, then the second notebook run to the end: the whole screen, all done."""
+    totp = pyotp.TOTP(seed)
+    now = time.time()
+    for prompt, code in (("First code (not shown): ", totp.at(now - 30)), ("Next code (not shown): ", totp.at(now))):
+        child.expect_exact(prompt)
+        child.sendline(code)
+    child.expect(pexpect.EOF, timeout=NOTEBOOK_RUN)
+    child.close()
+    screen = log.getvalue()
+    assert child.exitstatus == 0, screen
+    assert re.search(r"Summary: (\d+) of the \1 change\(s\) you reviewed are done", screen), screen
+    return screen
+
+
 def test_terminal_mode_asks_a_new_databases_master_password_twice_and_fills_it(
     tmp_path: Path, served_sandbox: str
 ) -> None:
@@ -70,16 +85,7 @@ def test_terminal_mode_asks_a_new_databases_master_password_twice_and_fills_it(
     child.sendline("")
     child.expect_exact(f"The seed is also in {db}, entry {group}/tty-kp MFA.")
     seed = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)["secret"][0]
-    totp = pyotp.TOTP(seed)
-    now = time.time()
-    for prompt, code in (("First code (not shown): ", totp.at(now - 30)), ("Next code (not shown): ", totp.at(now))):
-        child.expect_exact(prompt)
-        child.sendline(code)
-    child.expect(pexpect.EOF, timeout=NOTEBOOK_RUN)
-    child.close()
-    screen = log.getvalue()
-    assert child.exitstatus == 0, screen
-    assert re.search(r"Summary: (\d+) of the \1 change\(s\) you reviewed are done", screen), screen
+    screen = codes_to_the_end(child, log, seed)
     assert "a re-run would change nothing" in screen
     summary = flat(screen[screen.rindex("Summary: ") :])
     for what, title in (
@@ -122,17 +128,9 @@ def test_terminal_mode_with_pass_names_each_entry_in_the_summary_and_shows_no_se
     folder = f"aws/{uri.split('%40')[1].split('?')[0]}/tty-pass"
     assert pass_cli("show", f"{folder}/mfa").splitlines()[0] == uri  # drawn from the password store
     child.sendline("")
+    child.expect_exact(f"The seed is also in pass {folder}/mfa.")
     seed = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)["secret"][0]
-    totp = pyotp.TOTP(seed)
-    now = time.time()
-    for prompt, code in (("First code (not shown): ", totp.at(now - 30)), ("Next code (not shown): ", totp.at(now))):
-        child.expect_exact(prompt)
-        child.sendline(code)
-    child.expect(pexpect.EOF, timeout=NOTEBOOK_RUN)
-    child.close()
-    screen = log.getvalue()
-    assert child.exitstatus == 0, screen
-    assert re.search(r"Summary: (\d+) of the \1 change\(s\) you reviewed are done", screen), screen
+    screen = codes_to_the_end(child, log, seed)
 
     summary = flat(screen[screen.rindex("Summary: ") :])
     for what, entry in (
