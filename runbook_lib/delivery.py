@@ -276,6 +276,14 @@ class Delivery:
         """
         return self.store.holds_console(user_name)
 
+    def held(self, user_name: str) -> list[Placed]:
+        """Where the store holds each secret of this user now (the newest entry of each); no value is read out.
+
+        For a front end whose secrets were put by other processes (the terminal's notebook runs), so its
+        summary says where each one went as the notebook's does.
+        """
+        return self.store.held(user_name)
+
     def plain_files(self) -> list[Path]:
         """Files that hold one of this user's secrets in plain text: what the person must move, then delete."""
         return self.store.plain_files()

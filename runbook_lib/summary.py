@@ -22,7 +22,8 @@ def summary_report(
     """The summary and its one-line status (for the step line).
 
     `placed` is where each secret of this run went (`Placed.describe` says when an entry was added
-    beside an existing one); `plain` is every file that still holds a secret of this user in plain text
+    beside an existing one), or where the store holds each one now when other processes put them (the
+    terminal's notebook runs); `plain` is every file that still holds a secret of this user in plain text
     (this run's and earlier runs', the QR images too, which encode the seed): the clean-up advice names
     each of them. A password manager's entries need no such advice.
     """

@@ -196,7 +196,8 @@ class Flow:
         rb = self.runbook
         done = self.done(left)
         applied = Applied(rb.conn.iam, steps=self.reviewed, done=done)
-        summary, _ = summary_report(applied, rb.pre, rb.params.user_name, [], rb.delivery.plain_files())
+        held = rb.delivery.held(rb.params.user_name)  # the notebook runs put the secrets, not this process
+        summary, _ = summary_report(applied, rb.pre, rb.params.user_name, held, rb.delivery.plain_files())
         title = f"Summary: {len(done)} of the {len(self.reviewed)} change(s) you reviewed are done"
         show(replace(summary, title=title))
         verification(self.raw)
@@ -261,7 +262,8 @@ def review(steps: list[Step], runbook: Runbook) -> Report:
     """The review, shaped like the notebook's, for the whole terminal run, with what existing users hold."""
     notes = [
         "The MFA device is enabled with two codes from your app, asked for here after the device is created.",
-        "Secrets go to your mode-0600 secrets file in secrets_dir; the executed notebooks hold none.",
+        *runbook.delivery.notes,  # where the chosen store puts the secrets, as preflight found it
+        "The executed notebooks hold no secret.",
     ]
     return review_report(steps, runbook.holding_notes() + (notes if steps else []))
 

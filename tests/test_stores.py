@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from runbook_lib.stores import (
     DEFAULT_KEEPASS_DB,
     KEEPASS_PASSWORD_ENV,
     STORE_PARAMETERS,
+    Account,
     SecretStore,
     StoreSettings,
     open_store,
@@ -399,3 +401,89 @@ def test_pass_gets_secrets_on_stdin_never_in_its_arguments(pass_store: Path, mon
     words = " ".join(" ".join(a) for a in argvs)
     for secret in (PASSWORD, GIT_PASSWORD, seed, uri):
         assert secret not in words
+
+
+# --- where each store holds a user's secrets (a front end whose notebook runs put them) ----------
+
+
+@pytest.fixture(params=["file", "keepass", "pass"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., SecretStore]:
+    """Open the store of one kind afresh, as another process would (no memory of what was put)."""
+    kind = request.param
+    if kind == "keepass":
+        db = request.getfixturevalue("kdb")
+        return lambda account=ACCOUNT: open_store(StoreSettings("keepass", keepass_db=str(db)), account)
+    if kind == "pass":
+        request.getfixturevalue("pass_store")
+        return lambda account=ACCOUNT: open_store(StoreSettings("pass"), account)
+    settings = StoreSettings("file", str(tmp_path / "secrets"))
+    return lambda account=ACCOUNT: open_store(settings, account, qr_png=mfa.qr_png)
+
+
+def test_every_store_names_the_newest_entry_of_each_secret_of_the_user_for_another_process(
+    opener: Callable[..., SecretStore],
+) -> None:
+    """`held` is what the terminal's summary names: the notebook runs that put the secrets were other processes."""
+    assert opener().held("alice") == []
+    writer = opener()
+    seed, uri = fill(writer)
+    writer.put_console("alice", "Second-passw0rd-xyz!", ACCOUNT.signin_url)  # beside the first, or replacing it
+    bob = Account(ACCOUNT.account_id, "bob", ACCOUNT.signin_url)
+    opener(bob).put_codecommit("bob", "bob-at-123456789012", "Bobs-Git-passw0rd=", ENDPOINT)
+    newest = {p.secret: p for p in writer.locations()}
+    held = opener().held("alice")
+    assert held == [newest["console"], newest["mfa"], newest["codecommit"]]
+    assert [p.secret for p in opener(bob).held("bob")] == ["codecommit"]
+    assert opener().held("carol") == []
+    other_account = Account("210987654321", "alice", "https://210987654321.signin.aws.amazon.com/console")
+    assert opener(other_account).held("alice") == []
+    text = " ".join(p.describe() for p in held)
+    for secret in (PASSWORD, "Second-passw0rd-xyz!", GIT_PASSWORD, seed, uri):
+        assert secret not in text
+
+
+def test_keepass_names_a_second_entry_as_added_beside_the_first(kdb: Path) -> None:
+    keepass(kdb).put_console("alice", PASSWORD, ACCOUNT.signin_url)
+    again = keepass(kdb).put_mfa("alice", SERIAL, *new_seed())
+    later = keepass(kdb).put_console("alice", "Second-passw0rd-xyz!", ACCOUNT.signin_url)
+    console, mfa_entry = keepass(kdb).held("alice")
+    assert console == later and console.beside == "alice console"
+    assert console.where[0].startswith(f"{kdb}, entry {GROUP}/alice console (")
+    assert mfa_entry == again and mfa_entry.where == (f"{kdb}, entry {GROUP}/alice MFA",)
+
+
+def test_pass_names_its_entries_without_decrypting_any(pass_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = f"aws/{ACCOUNT.account_id}/alice"
+    store = passes(pass_store)
+    fill(store)
+    store.put_console("alice", "Second-passw0rd-xyz!", ACCOUNT.signin_url)
+
+    def no_subprocess(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"held() ran {args[0]!r}")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    held = passes(pass_store).held("alice")
+    assert [p.where for p in held] == [
+        (f"pass {folder}/console-2 ({pass_store}/{folder}/console-2.gpg)",),
+        (f"pass {folder}/mfa ({pass_store}/{folder}/mfa.gpg)",),
+        (f"pass {folder}/codecommit ({pass_store}/{folder}/codecommit.gpg)",),
+    ]
+    assert [p.beside for p in held] == [f"{folder}/console", "", ""]
+
+
+def test_file_store_names_the_users_newest_file_and_its_qr_image(tmp_path: Path) -> None:
+    """A file an older run named by run counts too, but the newest file holding a secret is named."""
+    old = tmp_path / "run-0123abcd.json"
+    old.write_text(json.dumps({"user_name": "alice", "account_id": ACCOUNT.account_id, "console_password": "x"}))
+    old.chmod(0o600)
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    settings = StoreSettings("file", str(tmp_path))
+    fill(open_store(settings, ACCOUNT, qr_png=mfa.qr_png))
+    path = tmp_path / f"alice@{ACCOUNT.account_id}.json"
+    held = open_store(settings, ACCOUNT).held("alice")
+    assert [(p.secret, p.where, p.plain) for p in held] == [
+        ("console", (str(path),), True),
+        ("mfa", (str(path), str(path.with_suffix(".qr.png"))), True),
+        ("codecommit", (str(path),), True),
+    ]
+    assert "QR image" in held[1].describe() and "plain text" in held[1].describe()

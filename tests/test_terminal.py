@@ -334,6 +334,14 @@ def test_terminal_mode_reads_as_one_flow_that_fits_the_width_and_leaves_one_secr
     assert not [line for line in lines if re.match(r"\s*(▶ )?step \d", line)], "an inner run's step line"
     assert "change(s) planned" not in text and "runbook: running create_admin_user" not in text
     assert text.count("Verification:") == 1 and text.index("Verification:") > text.index("Summary")
+    json_file = term.secrets_dir / f"tty-flow-{columns}@123456789012.json"
+    summary = text[text.rindex("Summary: ") : text.index("Verification:")]
+    for what, where in (
+        ("console password", json_file),
+        ("MFA seed, otpauth URI and QR image", f"{json_file} and {json_file.with_suffix('.qr.png')}"),
+        ("CodeCommit Git password", json_file),
+    ):
+        assert f"Secret: {what}: {where} (plain text, mode 0600)." in summary, "where each secret went"
     commands = [dict(zip(w[3::3], w[4::3], strict=True)) for w in (shlex.split(line) for line in lines if whole(line))
                 if w[:2] == ["runbook", "run"]]  # fmt: skip
     fixes = {(c.get("grant_via"), c.get("password_policy")) for c in commands}

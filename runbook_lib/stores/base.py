@@ -124,6 +124,15 @@ class SecretStore(Protocol):
         """Whether the store holds a console password of this user in this account (only that: none is read out)."""
         ...
 
+    def held(self, user_name: str) -> list[Placed]:
+        """Where the store holds this user's secrets in this account now: names only, no value is read out.
+
+        The newest console password, MFA seed and Git password, in that order, each the store has. For a
+        front end whose secrets other processes put (the terminal's notebook runs), so that its summary
+        still says where each secret went.
+        """
+        ...
+
     def locations(self) -> list[Placed]:
         """Everything this run put, in order."""
         ...

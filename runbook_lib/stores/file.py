@@ -16,6 +16,14 @@ from typing import Any
 from ..secrets import SecretsFile, check_can_store, delivered, entries, holding, register, resolve_path
 from .base import Account, Pending, Placed, Secret, StoreKind
 
+WHAT: dict[Secret, str] = {
+    "console": "console password",
+    "mfa": "MFA seed and otpauth URI",
+    "codecommit": "CodeCommit Git password",
+}
+VALUE_KEY: dict[Secret, str] = {"console": "console_password", "mfa": "mfa_seed", "codecommit": "codecommit_password"}
+"""The key of the file's top level that holds each secret."""
+
 
 class FileStore:
     """Secrets in `<secrets_dir>/<user>@<account>.json` (and `.qr.png`), mode 0600 in a 0700 directory."""
@@ -51,25 +59,25 @@ class FileStore:
             self._secrets = (a, secrets)
         return self._secrets[1]
 
-    def _place(self, what: str, secret: Secret, *paths: Path) -> Placed:
-        placed = Placed(what, tuple(str(p) for p in paths), plain=True, secret=secret)
+    def _place(self, secret: Secret, *paths: Path) -> Placed:
+        placed = _placed(secret, *paths)
         self._placed.append(placed)
         return placed
 
     def put_console(self, user_name: str, password: str, signin_url: str) -> Placed:
-        return self._place("console password", "console", self._file().put(console_password=password))
+        return self._place("console", self._file().put(console_password=password))
 
     def put_mfa(self, user_name: str, serial: str, seed: str, uri: str, device_id: str = "") -> Placed:
         secrets = self._file()
         ids = {"mfa_device_id": device_id} if device_id else {}
         path = secrets.put(mfa_serial=serial, **ids, mfa_seed=seed, mfa_otpauth_uri=uri)
         if self.qr_png is None:
-            return self._place("MFA seed and otpauth URI", "mfa", path)
-        return self._place("MFA seed, otpauth URI and QR image", "mfa", path, secrets.put_png(self.qr_png(uri)))
+            return self._place("mfa", path)
+        return self._place("mfa", path, secrets.put_png(self.qr_png(uri)))
 
     def put_codecommit(self, user_name: str, git_user_name: str, password: str, endpoint: str) -> Placed:
         path = self._file().put(codecommit_username=git_user_name, codecommit_password=password)
-        return self._place("CodeCommit Git password", "codecommit", path)
+        return self._place("codecommit", path)
 
     def pending_seed(self, user_name: str, serial: str, device_id: str = "") -> Pending | None:
         """The seed recorded for this very device in any secrets file of the directory (newest entry first).
@@ -92,8 +100,28 @@ class FileStore:
             values.get("user_name") == user_name
             and values.get("account_id", self.account.account_id) == self.account.account_id
             and any("console_password" in entry for entry in entries(values))
-            for values in _files(self.directory)
+            for _path, values in _files(self.directory)
         )
+
+    def held(self, user_name: str) -> list[Placed]:
+        """For each secret, the newest file of this user in this account whose top level holds it (the QR image too).
+
+        Only which keys a file has is looked at; older runs' files, named by run, count as well.
+        """
+        account_id = self.account.account_id
+        mine = [
+            (path, values)
+            for path, values in _files(self.directory)
+            if values.get("user_name") == user_name and values.get("account_id", account_id) == account_id
+        ]
+        mine.sort(key=lambda found: found[0].stat().st_mtime, reverse=True)
+        held = []
+        for secret, key in VALUE_KEY.items():
+            path = next((path for path, values in mine if key in values), None)
+            if path is not None:
+                png = path.with_suffix(".qr.png")
+                held.append(_placed(secret, path, png) if secret == "mfa" and png.exists() else _placed(secret, path))
+        return held
 
     def locations(self) -> list[Placed]:
         return list(self._placed)
@@ -103,12 +131,18 @@ class FileStore:
         return holding(self.directory, self.account.user_name, self.account.account_id)
 
 
-def _files(directory: str) -> Iterator[dict[str, Any]]:
-    """The content of each secrets file in the directory that reads as one (others are left alone)."""
+def _placed(secret: Secret, *paths: Path) -> Placed:
+    """The file (and the QR image beside it, which encodes the seed) that holds one secret, in plain text."""
+    what = "MFA seed, otpauth URI and QR image" if len(paths) > 1 else WHAT[secret]
+    return Placed(what, tuple(str(p) for p in paths), plain=True, secret=secret)
+
+
+def _files(directory: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Each secrets file in the directory that reads as one, with its content (others are left alone)."""
     for path in sorted(resolve_path(directory).glob("*.json")):
         try:
             values = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
         if isinstance(values, dict):
-            yield values
+            yield path, values

@@ -37,6 +37,22 @@ from .base import (
 )
 
 ROOT_GROUP = "AWS"
+WHAT: dict[Secret, str] = {
+    "console": "console password",
+    "mfa": "MFA seed (otp)",
+    "codecommit": "CodeCommit Git password",
+}
+TITLE: dict[Secret, str] = {"console": "console", "mfa": "MFA", "codecommit": "CodeCommit"}
+"""An entry's title is `<user> <TITLE>`; one added beside a taken title gets the run's time after it."""
+
+
+def title(user_name: str, secret: Secret) -> str:
+    return f"{user_name} {TITLE[secret]}"
+
+
+def titled(entries: list[Any], usual: str) -> list[tuple[int, Any]]:
+    """The entries (with their place in the group) under the usual title, or added beside it: `<title> (<time>)`."""
+    return [(i, e) for i, e in enumerate(entries) if e.title and (e.title == usual or e.title.startswith(f"{usual} ("))]
 
 
 class KeePassStore:
@@ -176,15 +192,15 @@ class KeePassStore:
             group = child if child is not None else kp.add_group(group, name)
         return group
 
-    def _add(self, what: str, secret: Secret, title: str, **fields: Any) -> Placed:
+    def _add(self, secret: Secret, usual: str, **fields: Any) -> Placed:
         self.db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with locked(self.db.parent):
             kp = self._open()
             group = self._group(kp)
             taken = {e.title for e in group.entries}
-            chosen, n = title, 1
+            chosen, n = usual, 1
             while chosen in taken:
-                chosen = f"{title} ({self.suffix})" if n == 1 else f"{title} ({self.suffix} #{n})"
+                chosen = f"{usual} ({self.suffix})" if n == 1 else f"{usual} ({self.suffix} #{n})"
                 n += 1
             try:
                 kp.add_entry(group, chosen, force_creation=True, **fields)
@@ -195,7 +211,7 @@ class KeePassStore:
                     parameter="keepass_db",
                     fix="Free the disk or fix the permissions, then run again.",
                 ) from None
-        placed = Placed(what, (self._where(chosen),), title if chosen != title else "", secret=secret)
+        placed = Placed(WHAT[secret], (self._where(chosen),), usual if chosen != usual else "", secret=secret)
         self._placed.append(placed)
         return placed
 
@@ -203,17 +219,14 @@ class KeePassStore:
 
     def put_console(self, user_name: str, password: str, signin_url: str) -> Placed:
         register(password)
-        return self._add(
-            "console password", "console", f"{user_name} console", username=user_name, password=password, url=signin_url
-        )
+        return self._add("console", title(user_name, "console"), username=user_name, password=password, url=signin_url)
 
     def put_mfa(self, user_name: str, serial: str, seed: str, uri: str, device_id: str = "") -> Placed:
         register(seed)
         register(uri)
         return self._add(
-            "MFA seed (otp)",
             "mfa",
-            f"{user_name} MFA",
+            title(user_name, "mfa"),
             username=user_name,
             password="",
             url=self.account.signin_url,
@@ -224,9 +237,8 @@ class KeePassStore:
     def put_codecommit(self, user_name: str, git_user_name: str, password: str, endpoint: str) -> Placed:
         register(password)
         return self._add(
-            "CodeCommit Git password",
             "codecommit",
-            f"{user_name} CodeCommit",
+            title(user_name, "codecommit"),
             username=git_user_name,
             password=password,
             url=endpoint,
@@ -252,9 +264,23 @@ class KeePassStore:
         """An entry `<user> console` (or one added beside it) with a password, in the account's group."""
         if not self.db.exists():
             return False
-        prefix = f"{user_name} console"
         entries = self._group(self._open()).entries
-        return any(e.title and (e.title == prefix or e.title.startswith(f"{prefix} (")) and e.password for e in entries)
+        return any(e.password for _, e in titled(entries, title(user_name, "console")))
+
+    def held(self, user_name: str) -> list[Placed]:
+        """The newest entry of each secret of the user in the account's group, by creation time (titles only)."""
+        if not self.db.exists():
+            return []
+        entries = self._group(self._open()).entries
+        held = []
+        for secret in TITLE:
+            usual = title(user_name, secret)
+            found = titled(entries, usual)
+            if found:
+                newest = max(found, key=lambda hit: (hit[1].ctime, hit[0]))[1].title
+                beside = usual if newest != usual and any(e.title == usual for _, e in found) else ""
+                held.append(Placed(WHAT[secret], (self._where(newest),), beside, secret=secret))
+        return held
 
     def locations(self) -> list[Placed]:
         return list(self._placed)

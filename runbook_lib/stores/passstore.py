@@ -34,6 +34,13 @@ from .base import (
     writable,
 )
 
+WHAT: dict[Secret, str] = {
+    "console": "console password",
+    "mfa": "MFA seed (otpauth URI)",
+    "codecommit": "CodeCommit Git password",
+}
+"""What each entry holds; an entry is named after its secret (`console`), or `console-2`, ... beside a taken one."""
+
 INSTALL = "Install pass (Debian: apt-get install pass pass-extension-otp oathtool), or choose another secrets_store."
 
 
@@ -124,7 +131,7 @@ class PassStore:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def _insert(self, what: str, secret: Secret, name: str, content: str) -> Placed:
+    def _insert(self, secret: Secret, name: str, content: str) -> Placed:
         """Write `content` as a new entry at `name`, or beside it (`name-2`, ...) if taken."""
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with locked(self.dir):
@@ -142,34 +149,38 @@ class PassStore:
                 parameter="secrets_store",
                 fix="Fix the password store (try `pass insert` by hand), then run again.",
             )
-        placed = Placed(
-            what, (f"pass {chosen} ({self.dir / chosen}.gpg)",), name if chosen != name else "", secret=secret
-        )
+        placed = self._entry(secret, chosen, name if chosen != name else "")
         self._placed.append(placed)
         return placed
 
+    def _entry(self, secret: Secret, name: str, beside: str) -> Placed:
+        return Placed(WHAT[secret], (f"pass {name} ({self.dir / name}.gpg)",), beside, secret=secret)
+
+    def _entries(self, user_name: str, secret: Secret) -> list[Path]:
+        """The user's entry files of one secret: the usual name and those added beside it (`console-2`)."""
+        found = (self.dir / self._folder(user_name)).glob(f"{secret}*.gpg")
+        return [p for p in found if re.fullmatch(rf"{secret}(-\d+)?\.gpg", p.name)]
+
     def put_console(self, user_name: str, password: str, signin_url: str) -> Placed:
         content = f"{register(password)}\nlogin: {user_name}\nurl: {signin_url}\n"
-        return self._insert("console password", "console", f"{self._folder(user_name)}/console", content)
+        return self._insert("console", f"{self._folder(user_name)}/console", content)
 
     def put_mfa(self, user_name: str, serial: str, seed: str, uri: str, device_id: str = "") -> Placed:
         register(seed)
         content = f"{register(uri)}\nlogin: {user_name}\nserial: {serial}\n"
         if device_id:
             content += f"{DEVICE_ID_LINE}{device_id}\n"
-        return self._insert("MFA seed (otpauth URI)", "mfa", f"{self._folder(user_name)}/mfa", content)
+        return self._insert("mfa", f"{self._folder(user_name)}/mfa", content)
 
     def put_codecommit(self, user_name: str, git_user_name: str, password: str, endpoint: str) -> Placed:
         content = f"{register(password)}\nlogin: {git_user_name}\nurl: {endpoint}\n"
-        return self._insert("CodeCommit Git password", "codecommit", f"{self._folder(user_name)}/codecommit", content)
+        return self._insert("codecommit", f"{self._folder(user_name)}/codecommit", content)
 
     # --- reading back ---------------------------------------------------------------------------
 
     def pending_seed(self, user_name: str, serial: str, device_id: str = "") -> Pending | None:
         """The newest `mfa` entry (by file time) of this user that names the device."""
-        folder = self.dir / self._folder(user_name)
-        entries = [p for p in folder.glob("mfa*.gpg") if re.fullmatch(r"mfa(-\d+)?\.gpg", p.name)]
-        for path in sorted(entries, key=lambda p: p.stat().st_mtime, reverse=True):
+        for path in sorted(self._entries(user_name, "mfa"), key=lambda p: p.stat().st_mtime, reverse=True):
             name = f"{self._folder(user_name)}/{path.name[: -len('.gpg')]}"
             shown = subprocess.run(["pass", "show", name], capture_output=True, check=False)
             if shown.returncode != 0:
@@ -186,11 +197,28 @@ class PassStore:
 
     def holds_console(self, user_name: str) -> bool:
         """An entry `console` (or `console-N`, added beside it) in the user's folder; nothing is decrypted."""
-        folder = self.dir / self._folder(user_name)
-        return any(re.fullmatch(r"console(-\d+)?\.gpg", p.name) for p in folder.glob("console*.gpg"))
+        return bool(self._entries(user_name, "console"))
+
+    def held(self, user_name: str) -> list[Placed]:
+        """The newest entry of each secret in the user's folder, by file time; nothing is decrypted."""
+        held = []
+        for secret in WHAT:
+            found = self._entries(user_name, secret)
+            if found:
+                newest = max(found, key=lambda p: (p.stat().st_mtime_ns, _number(p)))
+                usual = f"{self._folder(user_name)}/{secret}"
+                beside = usual if newest.name != f"{secret}.gpg" and (self.dir / f"{usual}.gpg").exists() else ""
+                held.append(self._entry(secret, f"{self._folder(user_name)}/{newest.stem}", beside))
+        return held
 
     def locations(self) -> list[Placed]:
         return list(self._placed)
 
     def plain_files(self) -> list[Path]:
         return []
+
+
+def _number(entry: Path) -> int:
+    """The n of an entry `<secret>-n.gpg` added beside others (1 for the usual name): the later, the larger."""
+    tail = entry.stem.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else 1
