@@ -58,6 +58,7 @@ class Check:
     reading: str = ""
     resources: tuple[str, ...] = ()
     expected: bool = False  # a FAIL this procedure causes on purpose (the first administrator's full access)
+    settled: bool = False  # IAM already holds the fix; only the credential report (and so Prowler) is behind
 
 
 @dataclass(frozen=True)
@@ -247,9 +248,12 @@ def mfa_for_console(user: UserState, row: dict[str, str] | None, late: str, reus
                      _beside(late, reused), (user.arn,))  # fmt: skip
     console = row.get("password_enabled") == "true"
     mfa = row.get("mfa_active") == "true"
+    settled = console and not mfa and user.mfa_since is not None
+    if settled:  # running the MFA step again would change nothing: the report has to catch up
+        fix = f"None to run: IAM already has {user.name}'s MFA; {reused.replace('this', 'MFA off')}."
     return Check(*check, "FAIL" if console and not mfa else "PASS",
                  f"{user.name}: MFA {'on' if mfa else 'off'}, console password {'on' if console else 'off'}"
-                 " (credential report)", fix, _beside(late, reused), (user.arn,))  # fmt: skip
+                 " (credential report)", fix, _beside(late, reused), (user.arn,), settled=settled)  # fmt: skip
 
 
 def _only_through_groups(user: UserState) -> Check:

@@ -71,7 +71,7 @@ CLI_DEFAULTS: Mapping[str, Any] = {"mfa_codes": "generate"}
 def fix_text(check: Check, front: Front, params: Parameters) -> str:
     """The fix of a failing check, as the person can carry it out from `front`."""
     changes = REMEDIES.get(check.prowler)
-    if not changes:
+    if not changes or check.settled:  # settled: IAM holds the fix already, a run would change nothing
         return check.fix
     if front == "panels":
         return panel_fix(changes, params)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from runbook_lib import sandbox
+from runbook_lib import fixes, sandbox
 from runbook_lib.checks import (
     FULL_ADMIN_AWS_POLICIES,
     REPORT_REUSED_FOR,
@@ -114,6 +114,10 @@ def test_a_credential_report_older_than_the_runs_changes_keeps_its_verdict_and_s
     until = (generated + REPORT_REUSED_FOR).isoformat(timespec="seconds")
     assert "IAM now: late's MFA on since" in check.reading and until in check.reading
     assert "The credential report predates" in as_report([check]).text()
+    for front in ("headless", "terminal", "panels"):  # IAM already holds the fix: none to carry out
+        advice = fixes.fix_text(check, front, r.params)
+        assert "runbook run" not in advice and "Run the notebook again" not in advice, (front, advice)
+        assert "already" in advice and until in advice, (front, advice)
 
     age_the_credential_report(REPORT_REUSED_FOR)  # four hours on, IAM generates a new report
     fresh = by_check(r, "late")["iam_user_mfa_enabled_console_access"]
