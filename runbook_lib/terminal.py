@@ -293,10 +293,11 @@ def verification(raw: dict[str, Any]) -> None:
         results = runbook.controls()
     finally:
         runbook.conn.close()
-    show(checks.as_report(results, lambda c: "the command below" if c.prowler in REMEDIES else c.fix))
+    runs = [c for c in results if c.prowler in REMEDIES and not c.settled]  # settled: IAM holds it already
+    show(checks.as_report(results, lambda c: "the command below" if c in runs else c.fix))
     commands: dict[str, list[str]] = {}
-    for c in results:
-        if c.status == "FAIL" and not c.expected and c.prowler in REMEDIES:
+    for c in runs:
+        if c.status == "FAIL" and not c.expected:
             commands.setdefault(runbook.fix(c), []).append(f"CIS {c.cis}" if c.cis != "—" else c.prowler)
     for command, controls in commands.items():
         say(f"To fix {', '.join(controls)}:", 2)
