@@ -154,7 +154,7 @@ def execute(
                     km=km,
                 )
             except PapermillExecutionError as exc:
-                step = _section_of(output, exc.cell_index)
+                step = _section_of(output, exc.cell_index, notebook)
                 print(f"runbook: failed at step {step}: {exc.ename}: {exc.evalue}", file=sys.stderr)
                 print(f"runbook: the executed notebook is {output}", file=sys.stderr)
                 return 1
@@ -177,14 +177,18 @@ def secrets_files(directory: Path, run_id: str) -> list[Path]:
     return files_of_run(str(directory), run_id) if directory.is_dir() else []
 
 
-def _section_of(notebook: Path, cell_index: int) -> str:
-    """The section of the failed cell, by its `section:<key>` tag (never by headings or cell source)."""
+def _section_of(executed: Path, cell_index: int, source: Path) -> str:
+    """The section of the failed cell, by its `section:<key>` tag (never by headings or cell source).
+
+    The tags are read from the executed record; their table is that of the notebook that ran (`source`),
+    since the record's own name (`<time>-<user>-<run id>`) says nothing of which notebook it was.
+    """
     import nbformat
 
     from . import sections
 
-    table = sections.TEARDOWN if notebook.name == DELETE.name else sections.CREATE
-    cells = nbformat.read(notebook, as_version=4).cells  # type: ignore[no-untyped-call]
+    table = sections.NOTEBOOKS[source.stem]
+    cells = nbformat.read(executed, as_version=4).cells  # type: ignore[no-untyped-call]
     # papermill puts its error banner on top of the saved notebook; cell_index counts without it.
     cells = [c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
     return sections.failed_section(cells, cell_index, table)

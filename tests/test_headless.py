@@ -81,3 +81,20 @@ def test_secrets_files_lists_only_the_given_runs_files(tmp_path: Path) -> None:
     os.utime(tmp_path / "carol@111111111111.json", (0, 0))  # older than ours: time does not matter either way
     found = [p.name for p in headless.secrets_files(tmp_path, "aaaaaaaaaaaa")]
     assert found == ["alice@111111111111.json", "bob@111111111111.json"]
+
+
+@pytest.mark.parametrize("source", [headless.CREATE, headless.DELETE], ids=lambda p: p.stem)
+def test_a_failed_cell_is_named_by_its_notebooks_own_sections_whatever_the_record_is_called(
+    source: Path, tmp_path: Path
+) -> None:
+    """The record is named `<time>-<user>-<run id>.ipynb`: the section table comes from the notebook run."""
+    import nbformat
+
+    from runbook_lib import sections
+
+    record = tmp_path / "20261129T230000Z-alice-0123456789ab.ipynb"
+    record.write_text(source.read_text())
+    cells = nbformat.read(source, as_version=4).cells  # type: ignore[no-untyped-call]
+    table = sections.NOTEBOOKS[source.stem]
+    named = {headless._section_of(record, i, source) for i in range(len(cells))}
+    assert named == {"parameters"} | {s.heading for s in table}, named

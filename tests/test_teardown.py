@@ -151,6 +151,7 @@ def test_runbook_teardown_shows_the_removals_and_makes_them_only_once_confirmed(
     out, _ = review.communicate(timeout=180)
     assert review.returncode == 1 and "Review: 7 removal(s) planned" in out and "DeleteUser:" in out, out
     assert "confirm='alice'" in out and holdings(account.iam) == before
+    assert "failed at step 3 Remove" in out and "Traceback" not in out, out
 
     removal = runbook_cli(account, tmp_path, "teardown", "alice", "-p", "confirm", "alice",
                           "--output-dir", str(tmp_path / "runs"))  # fmt: skip
