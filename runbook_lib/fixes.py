@@ -68,11 +68,16 @@ CLI_DEFAULTS: Mapping[str, Any] = {"mfa_codes": "generate"}
 """What `runbook run` sets when the command line does not (the notebook's own default is 'prompt')."""
 
 
+def has_run(check: Check) -> bool:
+    """Whether a run carries the check's fix out (settled: IAM holds it already, a run would change nothing)."""
+    return check.prowler in REMEDIES and not check.settled
+
+
 def fix_text(check: Check, front: Front, params: Parameters) -> str:
     """The fix of a failing check, as the person can carry it out from `front`."""
-    changes = REMEDIES.get(check.prowler)
-    if not changes or check.settled:  # settled: IAM holds the fix already, a run would change nothing
+    if not has_run(check):
         return check.fix
+    changes = REMEDIES[check.prowler]
     if front == "panels":
         return panel_fix(changes, params)
     return command(params, dict(changes), front)

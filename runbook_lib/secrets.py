@@ -147,8 +147,8 @@ RUNS = "runs"  # the run ids that wrote to the file
 
 
 @contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """An exclusive lock on the secrets directory: runs adding to one file take turns (fcntl.flock)."""
+def locked(directory: Path) -> Iterator[None]:
+    """An exclusive lock on a directory: runs adding to one store (file, database, pass folder) take turns."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -208,7 +208,7 @@ class SecretsFile:
         for key in SECRET_VALUE_KEYS:
             if key in values:
                 register(values[key])
-        with _locked(self.directory):
+        with locked(self.directory):
             current = _read(self.path)
             n = 1
             while current is None:  # unreadable: leave it as it is, and write beside it
@@ -237,7 +237,7 @@ class SecretsFile:
         """The QR image of the newest device beside the JSON file, also 0600 (its seed stays in the JSON)."""
         if not self.path.exists():
             raise RuntimeError("write the secrets file before the QR image")
-        with _locked(self.directory):
+        with locked(self.directory):
             _write_private(self.qr_path, png, replace=True)
         return self.qr_path
 

@@ -33,7 +33,7 @@ from typing import Any
 from . import checks
 from .apply import Applied
 from .errors import RunbookError
-from .fixes import REMEDIES
+from .fixes import has_run
 from .headless import execute
 from .params import Parameters, parse
 from .plan import Step, review_report
@@ -293,7 +293,7 @@ def verification(raw: dict[str, Any]) -> None:
         results = runbook.controls()
     finally:
         runbook.conn.close()
-    runs = [c for c in results if c.prowler in REMEDIES and not c.settled]  # settled: IAM holds it already
+    runs = [c for c in results if has_run(c)]
     show(checks.as_report(results, lambda c: "the command below" if c in runs else c.fix))
     commands: dict[str, list[str]] = {}
     for c in runs:

@@ -27,6 +27,7 @@ from tests.support.stores import (
     kpcli,
     new_seed,
     pass_cli,
+    read_all,
     require,
 )
 
@@ -76,16 +77,6 @@ def leaks(places: dict[str, bytes], secrets: dict[str, str]) -> list[str]:
         for name, value in secrets.items()
         if any(form.encode() in data for form in encodings(value))
     ]
-
-
-def read_all(paths: Iterable[Path]) -> dict[str, bytes]:
-    places = {}
-    for path in paths:
-        try:
-            places[str(path)] = path.read_bytes()
-        except OSError:
-            continue
-    return places
 
 
 def scan(

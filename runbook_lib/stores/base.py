@@ -8,18 +8,15 @@ as IAM has produced it, and registers it with the log redactor.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import tempfile
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 from ..errors import InputError, RunbookError
-from ..secrets import resolve_path
+from ..secrets import locked as locked, resolve_path
 
 StoreKind = Literal["file", "keepass", "pass"]
 STORE_KINDS: tuple[StoreKind, ...] = get_args(StoreKind)
@@ -205,17 +202,6 @@ def parse_settings(values: Mapping[str, Any]) -> StoreSettings:
         )
     secrets_dir = values.get("secrets_dir", StoreSettings.secrets_dir)
     return StoreSettings(kind, str(secrets_dir), db, keyfile)
-
-
-@contextmanager
-def locked(directory: Path) -> Iterator[None]:
-    """Hold an exclusive lock on a directory, so two runs adding to one store do not lose an entry."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def seed_of(uri: str) -> str:
